@@ -1,0 +1,53 @@
+# The QEMU migration-thread series as a quilt stack against QEMU v1.3.0.
+# Each target calls one script under scripts/; `make help` lists them.
+#
+#   make                 fetch upstream, apply patches/, build (build/)
+#   make check           every test; closes with "N passed, N failed"
+#   make QEMU_GIT=/path  take upstream from a local git mirror (once)
+
+include upstream.conf
+
+SH := sh
+# Passed to the scripts through the environment when set.
+export QEMU_GIT BUILD
+
+.PHONY: all build pristine deps fetch check check-pristine check-series \
+	check-git-am clean distclean help
+
+all: build
+
+help:
+	@echo "make                build the patched QEMU $(QEMU_VERSION) (build/obj/patched)"
+	@echo "make check          series checks, QEMU's make check, qemu-iotests"
+	@echo "make pristine       build $(QEMU_VERSION) with the host layer only (build/obj/pristine)"
+	@echo "make check-pristine the same tests against the pristine build"
+	@echo "make check-series   patch hygiene and 'git am' of the series only"
+	@echo "make fetch          fill the upstream cache (QEMU_GIT=/path/to/mirror)"
+	@echo "make clean          remove build/ (the upstream cache is kept)"
+	@echo "Variables: QEMU_GIT=<local git mirror>  BUILD=<build folder>"
+
+deps:
+	@$(SH) scripts/deps.sh
+
+fetch:
+	@$(SH) scripts/fetch-upstream.sh
+
+build: deps
+	@$(SH) scripts/build.sh patched
+
+pristine: deps
+	@$(SH) scripts/build.sh pristine
+
+check: build
+	@$(SH) scripts/check.sh patched
+
+check-pristine: pristine
+	@$(SH) scripts/check.sh pristine
+
+check-series:
+	@$(SH) scripts/check.sh series-only
+
+clean:
+	rm -rf build
+
+distclean: clean

@@ -1,0 +1,44 @@
+#!/bin/sh
+# scripts/build.sh VARIANT: prepare build/src/VARIANT (see prepare-tree.sh),
+# configure it into build/obj/VARIANT once (again only when the flags
+# change) and build qemu-system-x86_64, qemu-img and qemu-io.  A run with
+# nothing changed does no work.
+
+. "$(dirname "$0")/lib.sh"
+
+variant=${1:?usage: build.sh patched|pristine}
+src=$BUILD/src/$variant
+obj=$BUILD/obj/$variant
+
+sh "$TOP/scripts/prepare-tree.sh" "$variant"
+
+nowerror=
+for w in $QEMU_WARNINGS_NOT_ERRORS; do
+    nowerror="$nowerror -Wno-error=$w"
+done
+# shellcheck disable=SC2086 # the flags are a word list on purpose
+set -- $QEMU_CONFIGURE_FLAGS --extra-cflags="${nowerror# }"
+flags="$*"
+
+mkdir -p "$obj"
+if [ ! -f "$obj/config-host.mak" ] ||
+   [ "$(cat "$obj/.project-configure" 2>/dev/null)" != "$flags" ]; then
+    log "$variant: configuring (log in $obj/configure.log)"
+    rm -f "$obj/.project-configure"
+    if ! (cd "$obj" && "$src/configure" "$@") > "$obj/configure.log" 2>&1; then
+        tail -n 20 "$obj/configure.log" >&2
+        die "$variant: configure failed; see $obj/configure.log"
+    fi
+    printf '%s\n' "$flags" > "$obj/.project-configure"
+fi
+
+jobs=$(nproc 2>/dev/null || echo 2)
+log "$variant: building with $jobs jobs (log in $obj/build.log)"
+if ! make -C "$obj" -j"$jobs" > "$obj/build.log" 2>&1; then
+    grep -E 'error|Error' "$obj/build.log" | tail -n 20 >&2
+    die "$variant: build failed; see $obj/build.log"
+fi
+for f in x86_64-softmmu/qemu-system-x86_64 qemu-img qemu-io; do
+    [ -x "$obj/$f" ] || die "$variant: $f was not built"
+done
+log "$variant: built in $obj"

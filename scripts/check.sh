@@ -1,0 +1,143 @@
+#!/bin/sh
+# scripts/check.sh VARIANT: run the project's tests against build/obj/VARIANT
+# ("patched" or "pristine"), or only the series checks ("series-only").
+# Stages: patch hygiene, `git am` of the series, QEMU's own make check
+# (unit and qtest), qemu-iotests (raw and qcow2, quick group).  Prints a
+# line per case, each stage's counts and time, and a closing
+# "N passed, N failed" line; exits non-zero if anything failed.
+# Known failures (tests/known-failures) are reported as such, never hidden.
+# Logs go to build/logs/VARIANT/.
+
+. "$(dirname "$0")/lib.sh"
+
+variant=${1:-patched}
+case $variant in
+series-only) obj= ;;
+*) variant_layer "$variant" > /dev/null; obj=$BUILD/obj/$variant ;;
+esac
+src=$BUILD/src/$variant
+logs=$BUILD/logs/$variant
+rm -rf "$logs"
+mkdir -p "$logs"
+KNOWN_FILE=$TOP/tests/known-failures
+IOTESTS_GROUPS=${IOTESTS_GROUPS:-quick}
+IOTESTS_FORMATS=${IOTESTS_FORMATS:-raw qcow2}
+
+PASSED=0 FAILED=0 SKIPPED=0 KNOWN=0
+
+known_reason() { # SUITE TEST
+    awk -v s="$1" -v t="$2" '
+        $1 == s && $2 == t { $1 = ""; $2 = ""; sub(/^ +/, ""); print; exit }
+    ' "$KNOWN_FILE"
+}
+
+# tally SUITE FILE: count the "STATUS NAME [DETAIL]" lines of FILE
+# (STATUS is PASS, FAIL or SKIP) and print one line per case.
+tally() {
+    while read -r st name detail; do
+        why=$(known_reason "$1" "$name")
+        if [ -n "$why" ]; then
+            case $st in
+            FAIL) st=KNOWN-FAIL detail="known failure: $why" ;;
+            PASS) st=FAIL detail="passes, but is listed in tests/known-failures" ;;
+            esac
+        fi
+        case $st in
+        PASS) PASSED=$((PASSED + 1)) ;;
+        FAIL) FAILED=$((FAILED + 1)) ;;
+        SKIP) SKIPPED=$((SKIPPED + 1)) ;;
+        KNOWN-FAIL) KNOWN=$((KNOWN + 1)) ;;
+        *) continue ;;
+        esac
+        printf '%-10s %-14s %s%s\n' "$st" "$1" "$name" "${detail:+  ($detail)}"
+    done < "$2"
+}
+
+SUMMARY=$logs/summary
+: > "$SUMMARY"
+# stage NAME: run stage_NAME (which writes $logs/NAME.results), time it,
+# tally it.
+stage() {
+    log "$variant: $1"
+    p0=$PASSED f0=$FAILED s0=$SKIPPED k0=$KNOWN t0=$(now)
+    : > "$logs/$1.results"
+    "stage_$1" "$logs/$1.results"
+    tally "$1" "$logs/$1.results"
+    printf '%-16s %4d passed, %d failed, %d skipped, %d known failures (%ds)\n' \
+        "$1:" $((PASSED - p0)) $((FAILED - f0)) $((SKIPPED - s0)) \
+        $((KNOWN - k0)) $(($(now) - t0)) | tee -a "$SUMMARY"
+}
+
+stage_hygiene() {
+    sh "$TOP/scripts/check-series.sh" > "$1" 2> "$logs/hygiene.log" || true
+}
+
+stage_git_am() {
+    sh "$TOP/scripts/check-git-am.sh" > "$logs/git-am.log" 2>&1 || true
+    sed -n 's/^\(PASS\|FAIL\) git am /\1 /p' "$logs/git-am.log" > "$1"
+    grep -q '^FAIL' "$1" && sed -n 's/^    /FAIL-DETAIL /p' "$logs/git-am.log" |
+        head -n 5 >&2
+    [ -s "$1" ] || echo "FAIL setup see $logs/git-am.log" > "$1"
+}
+
+# QEMU's own `make check`: unit tests and qtests, one result per gtester
+# program (gtester prints PASS:/FAIL: per program with V=1).
+stage_qemu_check() {
+    [ -x "$obj/x86_64-softmmu/qemu-system-x86_64" ] ||
+        { echo "FAIL build $obj is not built: run make" > "$1"; return; }
+    rc=0
+    make -C "$obj" -k check V=1 > "$logs/qemu-check.log" 2>&1 || rc=$?
+    sed -n 's/^\(PASS\|FAIL\): tests\//\1 /p' "$logs/qemu-check.log" > "$1"
+    if [ $rc -ne 0 ] && ! grep -q '^FAIL' "$1"; then
+        echo "FAIL make-check exited with $rc, see $logs/qemu-check.log" >> "$1"
+    fi
+}
+
+# qemu-iotests with QEMU's own `check` runner, per image format.
+run_iotests() { # FORMAT RESULTS
+    fmt=$1 out=$2
+    log "$variant: qemu-iotests -$fmt -g $IOTESTS_GROUPS"
+    dir=$src/tests/qemu-iotests
+    groups=$(printf '%s' "$IOTESTS_GROUPS" | tr ' ' ',')
+    (cd "$dir" &&
+     QEMU_PROG=$obj/x86_64-softmmu/qemu-system-x86_64 \
+     QEMU_IMG_PROG=$obj/qemu-img QEMU_IO_PROG=$obj/qemu-io \
+     ./check -T -nocache "-$fmt" -g "$groups") \
+        > "$logs/iotests-$fmt.log" 2>&1 || true
+    # The runner prints "NNN <time>" for each test it ran and summary lines
+    # "Not run: ...", "Failures: ...".
+    notrun=$(sed -n 's/^Not run: *//p' "$logs/iotests-$fmt.log")
+    failures=$(sed -n 's/^Failures: *//p' "$logs/iotests-$fmt.log")
+    ran=0
+    for t in $(sed -n 's/^\([0-9][0-9][0-9]\)[[:space:]].*/\1/p' "$logs/iotests-$fmt.log" | sort -u); do
+        ran=$((ran + 1))
+        if printf ' %s ' "$notrun" | grep -q " $t "; then
+            why=$(cat "$dir/$t.notrun" 2>/dev/null || echo "not run")
+            echo "SKIP $t $why"
+        elif printf ' %s ' "$failures" | grep -q " $t "; then
+            echo "FAIL $t see $logs/iotests-$fmt.log"
+        else
+            echo "PASS $t"
+        fi
+    done > "$out"
+    [ $ran -gt 0 ] || echo "FAIL runner no test ran, see $logs/iotests-$fmt.log" > "$out"
+}
+stage_iotests_raw() { run_iotests raw "$1"; }
+stage_iotests_qcow2() { run_iotests qcow2 "$1"; }
+
+start=$(now)
+stage hygiene
+stage git_am
+if [ "$variant" != series-only ]; then
+    stage qemu_check
+    for fmt in $IOTESTS_FORMATS; do
+        stage "iotests_$fmt"
+    done
+fi
+
+echo
+echo "== summary ($variant, $(($(now) - start))s) =="
+cat "$SUMMARY"
+echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
+[ "$KNOWN" -eq 0 ] || echo "($KNOWN known failures, see tests/known-failures)"
+[ "$FAILED" -eq 0 ]

@@ -1,0 +1,36 @@
+#!/bin/sh
+# scripts/deps.sh: check that the build and test dependencies are
+# installed (scripts/build.conf lists them).  As root on Debian they are
+# installed with apt-get; otherwise the exact command is printed.
+
+. "$(dirname "$0")/lib.sh"
+
+missing=
+for pkg in $BUILD_DEPS_DEBIAN; do
+    dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q ' installed$' ||
+        missing="$missing $pkg"
+done
+if ! command -v dpkg-query > /dev/null; then
+    # Not Debian: check what the build needs directly.
+    missing=
+    for cmd in cc make git quilt python3 pkg-config; do
+        command -v "$cmd" > /dev/null || missing="$missing $cmd"
+    done
+    for lib in glib-2.0 pixman-1 zlib; do
+        pkg-config --exists "$lib" 2>/dev/null || missing="$missing $lib"
+    done
+    [ -z "$missing" ] || die "missing build dependencies:$missing (and libfdt)"
+    exit 0
+fi
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -eq 0 ] && command -v apt-get > /dev/null; then
+    log "installing build dependencies:$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q > /dev/null || die "apt-get update failed"
+    # shellcheck disable=SC2086
+    apt-get install -y -q --no-install-recommends $missing > /dev/null ||
+        die "apt-get install$missing failed"
+else
+    die "missing build dependencies; install them with: sudo apt-get install$missing"
+fi

@@ -1,0 +1,45 @@
+# scripts/lib.sh: shared by the project's scripts (sourced, never run).
+# Sets TOP (project root), BUILD (build folder), CACHE_DIR, the pin from
+# upstream.conf and the build settings from scripts/build.conf, and
+# provides log/die helpers and the list of patches in the series file.
+
+set -eu
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$TOP/upstream.conf"
+. "$TOP/scripts/build.conf"
+
+BUILD=${BUILD:-$TOP/build}
+CACHE_DIR=${QEMU_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/qemu-migration-thread}
+CACHE_GIT=$CACHE_DIR/qemu.git
+PATCHES=$TOP/patches
+
+log() { printf '==> %s\n' "$*" >&2; }
+warn() { printf 'warning: %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Seconds since the epoch, for stage timings.
+now() { date +%s; }
+
+# series_patches [LAYER]: the patches named in patches/series, in order.
+# LAYER "host" gives the host-compatibility layer, "series" the
+# migration series (everything outside host/), "all" (default) both.
+series_patches() {
+    sed -e 's/#.*//' -e 's/[[:space:]].*//' -e '/^$/d' "$PATCHES/series" |
+    case "${1:-all}" in
+    host) grep '^host/' || true ;;
+    series) grep -v '^host/' || true ;;
+    all) cat ;;
+    *) die "series_patches: unknown layer $1" ;;
+    esac
+}
+
+# The build variants: "patched" has both layers, "pristine" only the
+# host layer (v1.3.0 as it is, buildable on this host).
+variant_layer() {
+    case "$1" in
+    patched) echo all ;;
+    pristine) echo host ;;
+    *) die "unknown build variant '$1' (patched or pristine)" ;;
+    esac
+}
