@@ -26,8 +26,11 @@ IOTESTS_FORMATS=${IOTESTS_FORMATS:-raw qcow2}
 PASSED=0 FAILED=0 SKIPPED=0 KNOWN=0
 
 known_reason() { # SUITE TEST
-    awk -v s="$1" -v t="$2" '
-        $1 == s && $2 == t { $1 = ""; $2 = ""; sub(/^ +/, ""); print; exit }
+    awk -v v="$variant" -v s="$1" -v t="$2" '
+        /^#/ { next }
+        ($1 == "any" || $1 == v) && $2 == s && $3 == t {
+            $1 = ""; $2 = ""; $3 = ""; sub(/^ +/, ""); print; exit
+        }
     ' "$KNOWN_FILE"
 }
 
