@@ -38,6 +38,11 @@ if ! make -C "$obj" -j"$jobs" > "$obj/build.log" 2>&1; then
     grep -E 'error|Error' "$obj/build.log" | tail -n 20 >&2
     die "$variant: build failed; see $obj/build.log"
 fi
+# The migration test guest, once the series has added it.
+if [ -d "$src/tests/migration" ]; then
+    make -C "$obj" check-migration-deps >> "$obj/build.log" 2>&1 ||
+        die "$variant: building the migration test guest failed; see $obj/build.log"
+fi
 for f in x86_64-softmmu/qemu-system-x86_64 qemu-img qemu-io; do
     [ -x "$obj/$f" ] || die "$variant: $f was not built"
 done

@@ -2,7 +2,8 @@
 # scripts/check.sh VARIANT: run the project's tests against build/obj/VARIANT
 # ("patched" or "pristine"), or only the series checks ("series-only").
 # Stages: patch hygiene, `git am` of the series, QEMU's own make check
-# (unit and qtest), qemu-iotests (raw and qcow2, quick group).  Prints a
+# (unit and qtest), qemu-iotests (raw and qcow2, quick group), and the
+# migration cases (qemu-iotests group "migration").  Prints a
 # line per case, each stage's counts and time, and a closing
 # "N passed, N failed" line; exits non-zero if anything failed.
 # Known failures (tests/known-failures) are reported as such, never hidden.
@@ -13,7 +14,8 @@
 variant=${1:-patched}
 case $variant in
 series-only) obj= ;;
-*) variant_layer "$variant" > /dev/null; obj=$BUILD/obj/$variant ;;
+patched|pristine) obj=$BUILD/obj/$variant ;;
+*) die "usage: check.sh patched|pristine|series-only" ;;
 esac
 src=$BUILD/src/$variant
 logs=$BUILD/logs/$variant
@@ -96,37 +98,64 @@ stage_qemu_check() {
     fi
 }
 
-# qemu-iotests with QEMU's own `check` runner, per image format.
-run_iotests() { # FORMAT RESULTS
-    fmt=$1 out=$2
-    log "$variant: qemu-iotests -$fmt -g $IOTESTS_GROUPS"
+# qemu-iotests with QEMU's own `check` runner.
+# run_iotests NAME FORMAT GROUPS RESULTS: one result line per test, with
+# its run time (from the runner's [start] [end] stamps).
+run_iotests() {
+    name=$1 fmt=$2 groups=$3 out=$4
+    log "$variant: qemu-iotests -$fmt -g $groups"
     dir=$src/tests/qemu-iotests
-    groups=$(printf '%s' "$IOTESTS_GROUPS" | tr ' ' ',')
+    rm -f "$logs/$name-figures.log"
     (cd "$dir" &&
      QEMU_PROG=$obj/x86_64-softmmu/qemu-system-x86_64 \
      QEMU_IMG_PROG=$obj/qemu-img QEMU_IO_PROG=$obj/qemu-io \
+     MIGTEST_FIGURES=$logs/$name-figures.log \
      ./check -T -nocache "-$fmt" -g "$groups") \
-        > "$logs/iotests-$fmt.log" 2>&1 || true
-    # The runner prints "NNN <time>" for each test it ran and summary lines
-    # "Not run: ...", "Failures: ...".
-    notrun=$(sed -n 's/^Not run: *//p' "$logs/iotests-$fmt.log")
-    failures=$(sed -n 's/^Failures: *//p' "$logs/iotests-$fmt.log")
-    ran=0
-    for t in $(sed -n 's/^\([0-9][0-9][0-9]\)[[:space:]].*/\1/p' "$logs/iotests-$fmt.log" | sort -u); do
-        ran=$((ran + 1))
+        > "$logs/$name.log" 2>&1 || true
+    # The runner prints "NNN [time] [hh:mm:ss] [hh:mm:ss] [not run]..." per
+    # test, then "Not run: ..." and "Failures: ..." lines.
+    notrun=$(sed -n 's/^Not run: *//p' "$logs/$name.log")
+    failures=$(sed -n 's/^Failures: *//p' "$logs/$name.log")
+    awk '/^[0-9][0-9][0-9][ \t]/ && /\[[0-9:]+\] \[[0-9:]+\]/ {
+        match($0, /\[[0-9:]+\] \[[0-9:]+\]/)
+        split(substr($0, RSTART, RLENGTH), t, /[^0-9]+/)
+        d = (t[5] * 3600 + t[6] * 60 + t[7]) - (t[2] * 3600 + t[3] * 60 + t[4])
+        if (d < 0) d += 86400
+        print $1, d
+    }' "$logs/$name.log" | sort -u -k1,1 > "$logs/$name.times"
+    while read -r t secs; do
         if printf ' %s ' "$notrun" | grep -q " $t "; then
-            why=$(cat "$dir/$t.notrun" 2>/dev/null || echo "not run")
-            echo "SKIP $t $why"
+            echo "SKIP $t $(cat "$dir/$t.notrun" 2>/dev/null || echo not run)"
         elif printf ' %s ' "$failures" | grep -q " $t "; then
-            echo "FAIL $t see $logs/iotests-$fmt.log"
+            echo "FAIL $t ${secs}s, see $dir/$t.out.bad"
         else
-            echo "PASS $t"
+            echo "PASS $t ${secs}s"
         fi
-    done > "$out"
-    [ $ran -gt 0 ] || echo "FAIL runner no test ran, see $logs/iotests-$fmt.log" > "$out"
+    done < "$logs/$name.times" > "$out"
+    [ -s "$out" ] || echo "FAIL runner no test ran, see $logs/$name.log" > "$out"
 }
-stage_iotests_raw() { run_iotests raw "$1"; }
-stage_iotests_qcow2() { run_iotests qcow2 "$1"; }
+stage_iotests_raw() { run_iotests iotests_raw raw "$IOTESTS_GROUPS" "$1"; }
+stage_iotests_qcow2() { run_iotests iotests_qcow2 qcow2 "$IOTESTS_GROUPS" "$1"; }
+
+# The migration cases (qemu-iotests group "migration", on qcow2 as some
+# use a disk); their key figures are printed after them.
+stage_migration() {
+    if ! grep -q ' migration' "$src/tests/qemu-iotests/group"; then
+        echo "FAIL group the tree has no migration cases" > "$1"
+        return
+    fi
+    if [ -n "${MIGTEST_ACCEL:-}" ]; then
+        log "migration cases use $MIGTEST_ACCEL (MIGTEST_ACCEL)"
+    elif [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+        log "migration cases use KVM (/dev/kvm)"
+    else
+        log "migration cases use TCG: /dev/kvm is missing or not usable"
+    fi
+    run_iotests migration qcow2 migration "$1"
+    if [ -s "$logs/migration-figures.log" ]; then
+        sed 's/^/    /' "$logs/migration-figures.log" >&2
+    fi
+}
 
 start=$(now)
 stage hygiene
@@ -136,6 +165,7 @@ if [ "$variant" != series-only ]; then
     for fmt in $IOTESTS_FORMATS; do
         stage "iotests_$fmt"
     done
+    [ "${MIGRATION_TESTS:-yes}" = no ] || stage migration
 fi
 
 echo

@@ -34,12 +34,24 @@ series_patches() {
     esac
 }
 
-# The build variants: "patched" has both layers, "pristine" only the
-# host layer (v1.3.0 as it is, buildable on this host).
-variant_layer() {
+# only_tests PATCH: true if the patch changes nothing outside tests/.
+only_tests() {
+    ! sed -n 's|^diff --git a/\([^ ]*\) .*|\1|p' "$PATCHES/$1" | grep -qv '^tests/'
+}
+
+# variant_patches VARIANT: the patches a build variant applies.
+# "patched" has both layers; "pristine" is v1.3.0 as it is, buildable on
+# this host: the host layer and, of the series, only the patches that
+# add tests, so the same tests run against the unchanged code.
+variant_patches() {
     case "$1" in
-    patched) echo all ;;
-    pristine) echo host ;;
+    patched) series_patches all ;;
+    pristine)
+        series_patches host
+        for p in $(series_patches series); do
+            if only_tests "$p"; then echo "$p"; fi
+        done
+        ;;
     *) die "unknown build variant '$1' (patched or pristine)" ;;
     esac
 }

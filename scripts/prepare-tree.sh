@@ -2,7 +2,7 @@
 # scripts/prepare-tree.sh VARIANT: bring build/src/VARIANT to the state
 # patches/series asks for: a pristine export of the pinned commit with
 # the variant's patches pushed by quilt ("patched": host layer and the
-# series; "pristine": the host layer only).
+# series; "pristine": the host layer and the series' test patches).
 #
 # Incremental: the tree records each applied patch with a checksum of
 # its file.  Only patches from the first edited, added or removed one on
@@ -12,7 +12,6 @@
 . "$(dirname "$0")/lib.sh"
 
 variant=${1:?usage: prepare-tree.sh patched|pristine}
-layer=$(variant_layer "$variant")
 src=$BUILD/src/$variant
 applied=$src/.project-applied
 want=$BUILD/src/$variant.want
@@ -24,7 +23,7 @@ export QUILT_PC=.pc
 quilt() { command quilt --quiltrc=- "$@"; }
 
 mkdir -p "$BUILD/src"
-series_patches "$layer" > "$series.new"
+variant_patches "$variant" > "$series.new"
 for p in $(cat "$series.new"); do
     [ -f "$PATCHES/$p" ] || die "patches/series names $p, which does not exist"
     printf '%s %s\n' "$p" "$(sha256sum < "$PATCHES/$p" | cut -d' ' -f1)"
