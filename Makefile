@@ -12,7 +12,7 @@ SH := sh
 export QEMU_GIT BUILD
 
 .PHONY: all build pristine deps fetch check check-pristine check-series \
-	check-git-am clean distclean help
+	check-git-am bisect clean distclean help
 
 all: build
 
@@ -22,6 +22,8 @@ help:
 	@echo "make pristine       build $(QEMU_VERSION) with the host layer only (build/obj/pristine)"
 	@echo "make check-pristine the same tests against the pristine build"
 	@echo "make check-series   patch hygiene and 'git am' of the series only"
+	@echo "make bisect         build each patch of the series in turn (-Werror) and"
+	@echo "                    run the fast migration cases at each (FROM=N to resume)"
 	@echo "make fetch          fill the upstream cache (QEMU_GIT=/path/to/mirror)"
 	@echo "make clean          remove build/ (the upstream cache is kept)"
 	@echo "Variables: QEMU_GIT=<local git mirror>  BUILD=<build folder>"
@@ -46,6 +48,9 @@ check-pristine: pristine
 
 check-series:
 	@$(SH) scripts/check.sh series-only
+
+bisect: deps
+	@$(SH) scripts/bisect.sh
 
 clean:
 	rm -rf build

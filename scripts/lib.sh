@@ -52,6 +52,11 @@ variant_patches() {
             if only_tests "$p"; then echo "$p"; fi
         done
         ;;
-    *) die "unknown build variant '$1' (patched or pristine)" ;;
+    bisect)
+        # The host layer and the first $BISECT_UPTO patches of the series.
+        series_patches host
+        series_patches series | head -n "${BISECT_UPTO:?}"
+        ;;
+    *) die "unknown build variant '$1' (patched, pristine or bisect)" ;;
     esac
 }

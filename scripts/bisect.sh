@@ -1,0 +1,48 @@
+#!/bin/sh
+# scripts/bisect.sh: check that the series is bisectable.  Pushes the
+# series one patch at a time onto the host layer in build/src/bisect,
+# rebuilds incrementally with -Werror after each, and runs the fast
+# migration cases (qemu-iotests group "migration-fast") once the series
+# has added them.  Stops at, and names, the first patch that breaks.
+# FROM=N starts at the Nth patch (the ones before are pushed unchecked).
+
+. "$(dirname "$0")/lib.sh"
+
+total=$(series_patches series | wc -l)
+[ "$total" -gt 0 ] || die "the series is empty"
+from=${FROM:-1}
+obj=$BUILD/obj/bisect
+src=$BUILD/src/bisect
+logs=$BUILD/logs/bisect
+mkdir -p "$logs"
+
+passed=0
+k=$from
+while [ "$k" -le "$total" ]; do
+    p=$(series_patches series | sed -n "${k}p")
+    t0=$(now)
+    if ! BISECT_UPTO=$k sh "$TOP/scripts/build.sh" bisect > "$logs/build-$k.log" 2>&1; then
+        tail -n 15 "$logs/build-$k.log"
+        echo "FAIL [$k/$total] $p: does not build (see $logs/build-$k.log)"
+        echo "$passed passed, 1 failed"
+        exit 1
+    fi
+    what="builds"
+    if grep -q ' migration-fast' "$src/tests/qemu-iotests/group" 2> /dev/null; then
+        if ! (cd "$src/tests/qemu-iotests" &&
+              QEMU_PROG=$obj/x86_64-softmmu/qemu-system-x86_64 \
+              QEMU_IMG_PROG=$obj/qemu-img QEMU_IO_PROG=$obj/qemu-io \
+              ./check -T -nocache -qcow2 -g migration-fast) \
+              > "$logs/test-$k.log" 2>&1; then
+            grep -E '^(Failures|Failed|Not run)' "$logs/test-$k.log"
+            echo "FAIL [$k/$total] $p: fast migration cases fail (see $logs/test-$k.log)"
+            echo "$passed passed, 1 failed"
+            exit 1
+        fi
+        what="builds, $(sed -n 's/^Passed all \([0-9]*\) tests/\1/p' "$logs/test-$k.log") fast cases pass"
+    fi
+    echo "PASS [$k/$total] $p: $what ($(($(now) - t0))s)"
+    passed=$((passed + 1))
+    k=$((k + 1))
+done
+echo "$passed passed, 0 failed"
