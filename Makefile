@@ -12,7 +12,7 @@ SH := sh
 export QEMU_GIT BUILD
 
 .PHONY: all build pristine deps fetch check check-pristine check-series \
-	check-git-am bisect clean distclean help
+	check-git-am bisect series series-check send clean distclean help
 
 all: build
 
@@ -24,6 +24,9 @@ help:
 	@echo "make check-series   patch hygiene and 'git am' of the series only"
 	@echo "make bisect         build each patch of the series in turn (-Werror) and"
 	@echo "                    run the fast migration cases at each (FROM=N to resume)"
+	@echo "make series         format the series for the list (build/series-vN/)"
+	@echo "make series-check   checkpatch, git am and bisect of build/series-vN/"
+	@echo "make send           print the git send-email command and dry-run it"
 	@echo "make fetch          fill the upstream cache (QEMU_GIT=/path/to/mirror)"
 	@echo "make clean          remove build/ (the upstream cache is kept)"
 	@echo "Variables: QEMU_GIT=<local git mirror>  BUILD=<build folder>"
@@ -51,6 +54,15 @@ check-series:
 
 bisect: deps
 	@$(SH) scripts/bisect.sh
+
+series:
+	@$(SH) scripts/series.sh
+
+series-check: build
+	@$(SH) scripts/series-check.sh
+
+send: build
+	@$(SH) scripts/send.sh
 
 clean:
 	rm -rf build

@@ -23,12 +23,14 @@ export QUILT_PC=.pc
 quilt() { command quilt --quiltrc=- "$@"; }
 
 mkdir -p "$BUILD/src"
+# The new series file is installed only after popping: quilt pops by the
+# series file that matches what is applied.
 variant_patches "$variant" > "$series.new"
 for p in $(cat "$series.new"); do
     [ -f "$PATCHES/$p" ] || die "patches/series names $p, which does not exist"
     printf '%s %s\n' "$p" "$(sha256sum < "$PATCHES/$p" | cut -d' ' -f1)"
 done > "$want"
-mv "$series.new" "$series"
+[ ! -f "$applied" ] || cut -d' ' -f1 "$applied" > "$series"
 
 if [ ! -f "$src/.project-exported" ]; then
     sh "$TOP/scripts/fetch-upstream.sh"
@@ -70,6 +72,7 @@ if [ "$napplied" -gt "$keep" ]; then
     mv "$applied.new" "$applied"
 fi
 
+mv "$series.new" "$series"
 total=$(wc -l < "$want")
 sed -n "$((keep + 1)),\$p" "$want" | while read -r p sum; do
     log "$variant: applying $p"

@@ -1,0 +1,57 @@
+#!/bin/sh
+# scripts/send.sh: print the git send-email command for build/series-vN/
+# (To: qemu-devel, Cc: the maintainers upstream's scripts/get_maintainer.pl
+# names for the files the series touches, from MAINTAINERS at the pinned
+# commit) and run it with --dry-run.  It only sends for real when
+# SEND=yes is set by whoever sends it, who must also add their own
+# Signed-off-by (git send-email does not).
+
+. "$(dirname "$0")/lib.sh"
+
+version=$(sed -n 's/^Version: *//p' "$PATCHES/cover-letter")
+out=$BUILD/series-v$version
+src=$BUILD/src/patched
+[ -d "$out" ] || die "$out does not exist: run make series first"
+[ -f "$src/scripts/get_maintainer.pl" ] || die "run make first"
+if ! git send-email --help > /dev/null 2>&1; then
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get > /dev/null; then
+        log "installing git-email"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q git-email > /dev/null ||
+            die "apt-get install git-email failed"
+    else
+        die "git send-email is missing: sudo apt-get install git-email"
+    fi
+fi
+
+# Maintainers of every file the series touches.  In v1.3.0 migration.c,
+# savevm.c, arch_init.c, memory.c and exec.c have no section: they fall to
+# "General Project Administration", which get_maintainer.pl does not add
+# by itself.
+cc=$(cd "$src" && for p in "$out"/*.patch; do
+        perl scripts/get_maintainer.pl --no-git --no-rolestats --no-l "$p"
+     done 2> /dev/null | sort -u)
+general=$(awk '/^General Project Administration/ { f = 1; next }
+               f && /^M:/ { sub(/^M: */, ""); print }
+               f && /^$/ { exit }' "$src/MAINTAINERS")
+cc=$(printf '%s\n%s\n' "$cc" "$general" | grep -v '^$' | sort -u)
+
+set -- --to=qemu-devel@nongnu.org
+while IFS= read -r who; do
+    set -- "$@" "--cc=$who"
+done <<CC
+$cc
+CC
+set -- "$@" --suppress-cc=self --no-chain-reply-to
+
+echo "Command (add your own Signed-off-by to each patch first):"
+printf '  git send-email'
+for a in "$@"; do printf " '%s'" "$a"; done
+printf ' %s/*.patch\n\n' "$out"
+
+if [ "${SEND:-}" = yes ]; then
+    git send-email "$@" "$out"/*.patch
+else
+    git send-email --dry-run --confirm=never "$@" "$out"/*.patch
+    echo
+    echo "Dry run only; SEND=yes make send sends it for real."
+fi
