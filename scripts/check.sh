@@ -132,7 +132,7 @@ run_iotests() {
             echo "PASS $t ${secs}s"
         fi
     done < "$logs/$name.times" > "$out"
-    [ -s "$out" ] || echo "FAIL runner no test ran, see $logs/$name.log" > "$out"
+    [ -s "$out" ] || echo "FAIL runner no test ran: \"$(tail -n 1 "$logs/$name.log")\", see $logs/$name.log" > "$out"
 }
 stage_iotests_raw() { run_iotests iotests_raw raw "$IOTESTS_GROUPS" "$1"; }
 stage_iotests_qcow2() { run_iotests iotests_qcow2 qcow2 "$IOTESTS_GROUPS" "$1"; }

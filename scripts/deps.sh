@@ -13,7 +13,7 @@ done
 if ! command -v dpkg-query > /dev/null; then
     # Not Debian: check what the build needs directly.
     missing=
-    for cmd in cc make git quilt python3 pkg-config; do
+    for cmd in cc make git quilt python3 pkg-config bc ip; do
         command -v "$cmd" > /dev/null || missing="$missing $cmd"
     done
     for lib in glib-2.0 pixman-1 zlib; do
@@ -28,6 +28,8 @@ if [ "$(id -u)" -eq 0 ] && command -v apt-get > /dev/null; then
     log "installing build dependencies:$missing"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q > /dev/null || die "apt-get update failed"
+    # debconf's "delaying package configuration" note is not for us.
+    export DEBCONF_NOWARNINGS=yes
     # shellcheck disable=SC2086
     apt-get install -y -q --no-install-recommends $missing > /dev/null ||
         die "apt-get install$missing failed"
