@@ -55,6 +55,11 @@ tally() {
         *) continue ;;
         esac
         printf '%-10s %-14s %s%s\n' "$st" "$1" "$name" "${detail:+  ($detail)}"
+        # An unexpected failure shows why right here (the CI log is
+        # often all there is).
+        if [ "$st" = FAIL ] && [ -s "$logs/$1-$name.diff" ]; then
+            head -n 40 "$logs/$1-$name.diff" | sed 's/^/    | /'
+        fi
     done < "$2"
 }
 
@@ -105,7 +110,7 @@ run_iotests() {
     name=$1 fmt=$2 groups=$3 out=$4
     log "$variant: qemu-iotests -$fmt -g $groups"
     dir=$src/tests/qemu-iotests
-    rm -f "$logs/$name-figures.log"
+    rm -f "$logs/$name-figures.log" "$logs/$name"-*.diff
     (cd "$dir" &&
      QEMU_PROG=$obj/x86_64-softmmu/qemu-system-x86_64 \
      QEMU_IMG_PROG=$obj/qemu-img QEMU_IO_PROG=$obj/qemu-io \
@@ -128,6 +133,8 @@ run_iotests() {
             echo "SKIP $t $(cat "$dir/$t.notrun" 2>/dev/null || echo not run)"
         elif printf ' %s ' "$failures" | grep -q " $t "; then
             echo "FAIL $t ${secs}s, see $dir/$t.out.bad"
+            diff -u "$dir/$t.out" "$dir/$t.out.bad" \
+                > "$logs/$name-$t.diff" 2>&1
         else
             echo "PASS $t ${secs}s"
         fi
