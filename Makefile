@@ -12,7 +12,8 @@ SH := sh
 export QEMU_GIT BUILD
 
 .PHONY: all build pristine deps fetch check check-pristine check-series \
-	check-git-am bisect series series-check send clean distclean help
+	check-git-am bisect series series-check send clean distclean help \
+	bench bench-quick bench-deps
 
 all: build
 
@@ -27,6 +28,8 @@ help:
 	@echo "make series         format the series for the list (build/series-vN/)"
 	@echo "make series-check   checkpatch, git am and bisect of build/series-vN/"
 	@echo "make send           print the git send-email command and dry-run it"
+	@echo "make bench          migration benchmarks, pristine vs patched (build/bench/)"
+	@echo "make bench-quick    a one-minute smoke run of them (also: make bench QUICK=1)"
 	@echo "make fetch          fill the upstream cache (QEMU_GIT=/path/to/mirror)"
 	@echo "make clean          remove build/ (the upstream cache is kept)"
 	@echo "Variables: QEMU_GIT=<local git mirror>  BUILD=<build folder>"
@@ -63,6 +66,16 @@ series-check: build
 
 send: build
 	@$(SH) scripts/send.sh
+
+# Both builds, then each scenario on both in turn (README, "Benchmarks").
+bench: build pristine bench-deps
+	@QUICK=$(QUICK) $(SH) scripts/bench.sh
+
+bench-quick: build pristine bench-deps
+	@QUICK=1 $(SH) scripts/bench.sh
+
+bench-deps:
+	@$(SH) scripts/deps.sh bench
 
 clean:
 	rm -rf build

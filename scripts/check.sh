@@ -3,7 +3,8 @@
 # ("patched" or "pristine"), or only the series checks ("series-only").
 # Stages: patch hygiene, `git am` of the series, QEMU's own make check
 # (unit and qtest), qemu-iotests (raw and qcow2, quick group), and the
-# migration cases (qemu-iotests group "migration").  Prints a
+# migration cases (qemu-iotests group "migration"), then, for "patched",
+# a QUICK run of the benchmarks (scripts/bench.sh).  Prints a
 # line per case, each stage's counts and time, and a closing
 # "N passed, N failed" line; exits non-zero if anything failed.
 # Known failures (tests/known-failures) are reported as such, never hidden.
@@ -164,6 +165,23 @@ stage_migration() {
     fi
 }
 
+# QUICK=1 scripts/bench.sh: that every benchmark scenario runs and gives
+# samples (not its figures); against the pristine build too when it is built.
+stage_bench_quick() {
+    bq_variants=patched
+    [ ! -x "$BUILD/obj/pristine/x86_64-softmmu/qemu-system-x86_64" ] ||
+        bq_variants="pristine patched"
+    bq_start=$(now)
+    if QUICK=1 BENCH_OUT=$logs/bench-quick BENCH_VARIANTS=$bq_variants \
+        sh "$TOP/scripts/bench.sh" > "$logs/bench-quick.log" 2>&1; then
+        echo "PASS bench_quick $(($(now) - bq_start))s, $bq_variants" > "$1"
+    else
+        why=$(grep -m 1 -e '^==> bench: problem: ' -e '^error: ' \
+            "$logs/bench-quick.log" | sed 's/^==> bench: problem: //')
+        echo "FAIL bench_quick ${why:+$why, }see $logs/bench-quick.log" > "$1"
+    fi
+}
+
 start=$(now)
 stage hygiene
 stage git_am
@@ -173,6 +191,8 @@ if [ "$variant" != series-only ]; then
         stage "iotests_$fmt"
     done
     [ "${MIGRATION_TESTS:-yes}" = no ] || stage migration
+    [ "$variant" != patched ] || [ "${MIGRATION_TESTS:-yes}" = no ] ||
+        stage bench_quick
 fi
 
 echo

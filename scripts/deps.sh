@@ -1,19 +1,24 @@
 #!/bin/sh
-# scripts/deps.sh: check that the build and test dependencies are
-# installed (scripts/build.conf lists them).  As root on Debian they are
-# installed with apt-get; otherwise the exact command is printed.
+# scripts/deps.sh [bench]: check that the build and test dependencies are
+# installed (scripts/build.conf lists them), with "bench" those of `make
+# bench` too.  As root on Debian they are installed with apt-get;
+# otherwise the exact command is printed.
 
 . "$(dirname "$0")/lib.sh"
 
+pkgs=$BUILD_DEPS_DEBIAN cmds=
+if [ "${1:-}" = bench ]; then
+    pkgs="$pkgs $BENCH_DEPS_DEBIAN" cmds=gnuplot
+fi
 missing=
-for pkg in $BUILD_DEPS_DEBIAN; do
+for pkg in $pkgs; do
     dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q ' installed$' ||
         missing="$missing $pkg"
 done
 if ! command -v dpkg-query > /dev/null; then
     # Not Debian: check what the build needs directly.
     missing=
-    for cmd in cc make git quilt python3 pkg-config bc ip; do
+    for cmd in cc make git quilt python3 pkg-config bc ip $cmds; do
         command -v "$cmd" > /dev/null || missing="$missing $cmd"
     done
     for lib in glib-2.0 pixman-1 zlib; do
