@@ -5,6 +5,9 @@
 # migration cases (qemu-iotests group "migration-fast") once the series
 # has added them.  Stops at, and names, the first patch that breaks.
 # FROM=N starts at the Nth patch (the ones before are pushed unchecked).
+# A step whose inputs (the build settings and every patch up to it,
+# names and contents) already passed is not run again: it is reported
+# as passed before, with the date of that run.  FRESH=1 runs every step.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -16,11 +19,31 @@ src=$BUILD/src/bisect
 logs=$BUILD/logs/bisect
 mkdir -p "$logs"
 
+mkdir -p "$logs/passed"
+
+# step_key K: a checksum of what step K builds and tests.
+step_key() {
+    {
+        cat "$TOP/scripts/build.conf"
+        for q in $(BISECT_UPTO=$1 variant_patches bisect); do
+            echo "$q"
+            cat "$PATCHES/$q"
+        done
+    } | sha256sum | cut -d' ' -f1
+}
+
 passed=0
 k=$from
 while [ "$k" -le "$total" ]; do
     p=$(series_patches series | sed -n "${k}p")
     t0=$(now)
+    key=$(step_key "$k")
+    if [ -z "${FRESH:-}" ] && [ -f "$logs/passed/$key" ]; then
+        echo "PASS [$k/$total] $p: passed before with the same patches and settings ($(cat "$logs/passed/$key"))"
+        passed=$((passed + 1))
+        k=$((k + 1))
+        continue
+    fi
     if ! BISECT_UPTO=$k sh "$TOP/scripts/build.sh" bisect > "$logs/build-$k.log" 2>&1; then
         tail -n 15 "$logs/build-$k.log"
         echo "FAIL [$k/$total] $p: does not build (see $logs/build-$k.log)"
@@ -42,6 +65,7 @@ while [ "$k" -le "$total" ]; do
         what="builds, $(sed -n 's/^Passed all \([0-9]*\) tests/\1/p' "$logs/test-$k.log") fast cases pass"
     fi
     echo "PASS [$k/$total] $p: $what ($(($(now) - t0))s)"
+    echo "$(date -u '+%Y-%m-%d %H:%M UTC'): $what" > "$logs/passed/$key"
     passed=$((passed + 1))
     k=$((k + 1))
 done
