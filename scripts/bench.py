@@ -968,8 +968,9 @@ def write_report(out, results):
                 if s['status'] != 'ok' or s.get('converged') is False:
                     n += 1
                     lines.append('- %s, %s, round %s: %s: %s'
-                                 % (name, v, s.get('round', '-'), s['status'],
-                                    s.get('detail', '')))
+                                 % (name, v, s.get('round', '-'),
+                                    'cancelled' if s['status'] == 'ok'
+                                    else s['status'], s.get('detail', '')))
                     if s.get('src_main_thread'):
                         lines.append('  - source main thread (gdb): %s'
                                      % s['src_main_thread'])
