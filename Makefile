@@ -13,7 +13,7 @@ export QEMU_GIT BUILD
 
 .PHONY: all build pristine deps fetch check check-pristine check-series \
 	check-git-am bisect series series-check send clean distclean help \
-	bench bench-quick bench-deps
+	bench bench-quick bench-deps check-valgrind
 
 all: build
 
@@ -28,6 +28,7 @@ help:
 	@echo "make series         format the series for the list (build/series-vN/)"
 	@echo "make series-check   checkpatch, git am and bisect of build/series-vN/"
 	@echo "make send           print the git send-email command and dry-run it"
+	@echo "make check-valgrind a migration's source under valgrind memcheck"
 	@echo "make bench          migration benchmarks, pristine vs patched (build/bench/)"
 	@echo "make bench-quick    a one-minute smoke run of them (also: make bench QUICK=1)"
 	@echo "make fetch          fill the upstream cache (QEMU_GIT=/path/to/mirror)"
@@ -57,6 +58,11 @@ check-series:
 
 bisect: deps
 	@$(SH) scripts/bisect.sh
+
+# The source of a migration under valgrind (README, "Tests").
+check-valgrind: build
+	@$(SH) scripts/deps.sh valgrind
+	@$(SH) scripts/valgrind-migration.sh
 
 series:
 	@$(SH) scripts/series.sh

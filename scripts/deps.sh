@@ -1,15 +1,16 @@
 #!/bin/sh
-# scripts/deps.sh [bench]: check that the build and test dependencies are
-# installed (scripts/build.conf lists them), with "bench" those of `make
-# bench` too.  As root on Debian they are installed with apt-get;
+# scripts/deps.sh [bench|valgrind]: check that the build and test
+# dependencies are installed (scripts/build.conf lists them), with "bench"
+# those of `make bench`, with "valgrind" those of `make check-valgrind` too.  As root on Debian they are installed with apt-get;
 # otherwise the exact command is printed.
 
 . "$(dirname "$0")/lib.sh"
 
 pkgs=$BUILD_DEPS_DEBIAN cmds=
-if [ "${1:-}" = bench ]; then
-    pkgs="$pkgs $BENCH_DEPS_DEBIAN" cmds=gnuplot
-fi
+case "${1:-}" in
+bench) pkgs="$pkgs $BENCH_DEPS_DEBIAN" cmds=gnuplot ;;
+valgrind) pkgs="$pkgs $VALGRIND_DEPS_DEBIAN" cmds=valgrind ;;
+esac
 missing=
 for pkg in $pkgs; do
     dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q ' installed$' ||
