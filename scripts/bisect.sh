@@ -7,7 +7,9 @@
 # FROM=N starts at the Nth patch (the ones before are pushed unchecked).
 # A step whose inputs (the build settings and every patch up to it,
 # names and contents) already passed is not run again: it is reported
-# as passed before, with the date of that run.  FRESH=1 runs every step.
+# as passed before, with the date of that run.  The record is kept with
+# the upstream cache (it does not depend on the clone or the build
+# folder, only on what is built on this machine).  FRESH=1 runs every step.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -19,7 +21,8 @@ src=$BUILD/src/bisect
 logs=$BUILD/logs/bisect
 mkdir -p "$logs"
 
-mkdir -p "$logs/passed"
+done_dir=$CACHE_DIR/bisect-passed
+mkdir -p "$done_dir"
 
 # step_key K: a checksum of what step K builds and tests.
 step_key() {
@@ -38,8 +41,8 @@ while [ "$k" -le "$total" ]; do
     p=$(series_patches series | sed -n "${k}p")
     t0=$(now)
     key=$(step_key "$k")
-    if [ -z "${FRESH:-}" ] && [ -f "$logs/passed/$key" ]; then
-        echo "PASS [$k/$total] $p: passed before with the same patches and settings ($(cat "$logs/passed/$key"))"
+    if [ -z "${FRESH:-}" ] && [ -f "$done_dir/$key" ]; then
+        echo "PASS [$k/$total] $p: passed before with the same patches and settings ($(cat "$done_dir/$key"))"
         passed=$((passed + 1))
         k=$((k + 1))
         continue
@@ -65,7 +68,7 @@ while [ "$k" -le "$total" ]; do
         what="builds, $(sed -n 's/^Passed all \([0-9]*\) tests/\1/p' "$logs/test-$k.log") fast cases pass"
     fi
     echo "PASS [$k/$total] $p: $what ($(($(now) - t0))s)"
-    echo "$(date -u '+%Y-%m-%d %H:%M UTC'): $what" > "$logs/passed/$key"
+    echo "$(date -u '+%Y-%m-%d %H:%M UTC'): $what" > "$done_dir/$key"
     passed=$((passed + 1))
     k=$((k + 1))
 done
