@@ -1,8 +1,9 @@
 #!/bin/sh
 # scripts/deps.sh [bench|valgrind]: check that the build and test
 # dependencies are installed (scripts/build.conf lists them), with "bench"
-# those of `make bench`, with "valgrind" those of `make check-valgrind` too.  As root on Debian they are installed with apt-get;
-# otherwise the exact command is printed.
+# those of `make bench`, with "valgrind" those of `make check-valgrind`
+# too.  As root on Debian they are installed with apt-get; otherwise the
+# exact command is printed.
 
 . "$(dirname "$0")/lib.sh"
 
