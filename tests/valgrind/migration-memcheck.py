@@ -42,6 +42,10 @@ def valgrind_records(log):
             if cur:
                 records.append(cur)
             cur = []
+        elif not cur and re.match(r'Thread \d+:$', text.strip()):
+            # Printed ahead of a record when the thread changes: the
+            # record's kind is on the next line
+            continue
         else:
             cur.append(text)
     if cur:
@@ -64,13 +68,24 @@ def is_problem(rec):
 # and every copy of it in the migration stream.  Such records are guest
 # data, not a fault of the code that moves it; they are counted apart.
 GUEST_DATA_FRAMES = ('cpu_x86_exec', 'is_dup_page', 'ram_save_block')
+# Guest RAM comes from qemu_memalign(), whose memory valgrind takes as
+# uninitialised until written: the pages the guest never wrote are so
+# wherever they are copied, the buffer of the migration stream and its
+# send() included.  --track-origins names the allocation a value came
+# from; one made for guest RAM is guest data too.
+GUEST_RAM_ORIGIN = 'qemu_ram_alloc_from_ptr ('
 
 
 def is_guest_data(rec):
     head = rec[0]
     if not ('uninitialised' in head or 'Syscall param' in head):
         return False
-    return any(f + ' (' in line for line in rec for f in GUEST_DATA_FRAMES)
+    if any(f + ' (' in line for line in rec for f in GUEST_DATA_FRAMES):
+        return True
+    origin = [i for i, line in enumerate(rec)
+              if 'Uninitialised value was created' in line]
+    return bool(origin) and any(GUEST_RAM_ORIGIN in line
+                                for line in rec[origin[0]:])
 
 
 def in_series_code(rec):
@@ -81,6 +96,7 @@ def in_series_code(rec):
 def main():
     log = sys.argv[1]
     wrapper = ['valgrind', '--tool=memcheck', '--leak-check=full',
+               '--track-origins=yes',
                '--smc-check=all-non-file', '--num-callers=40',
                '--log-file=' + log]
     src = migtest.Guest('vgsrc', wrapper=wrapper, **GUEST).launch()
