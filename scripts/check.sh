@@ -25,6 +25,8 @@ mkdir -p "$logs"
 KNOWN_FILE=$TOP/tests/known-failures
 IOTESTS_GROUPS=${IOTESTS_GROUPS:-quick}
 IOTESTS_FORMATS=${IOTESTS_FORMATS:-raw qcow2}
+# No run of the qemu-iotests runner may take longer (a hung case is a failure).
+IOTESTS_TIMEOUT=${IOTESTS_TIMEOUT:-2400}
 
 PASSED=0 FAILED=0 SKIPPED=0 KNOWN=0
 
@@ -116,7 +118,11 @@ run_iotests() {
      QEMU_PROG=$obj/x86_64-softmmu/qemu-system-x86_64 \
      QEMU_IMG_PROG=$obj/qemu-img QEMU_IO_PROG=$obj/qemu-io \
      MIGTEST_FIGURES=$logs/$name-figures.log \
-     ./check -T -nocache "-$fmt" -g "$groups") \
+     rc=0
+     timeout -k 30 "$IOTESTS_TIMEOUT" ./check -T -nocache "-$fmt" -g "$groups" ||
+        rc=$?
+     [ $rc -ne 124 ] && [ $rc -ne 137 ] ||
+        echo "RUNNER TIMEOUT after ${IOTESTS_TIMEOUT}s (IOTESTS_TIMEOUT)") \
         > "$logs/$name.log" 2>&1 || true
     # The runner prints "NNN [time] [hh:mm:ss] [hh:mm:ss] [not run]..." per
     # test, then "Not run: ..." and "Failures: ..." lines.
@@ -140,6 +146,9 @@ run_iotests() {
             echo "PASS $t ${secs}s"
         fi
     done < "$logs/$name.times" > "$out"
+    if grep -q '^RUNNER TIMEOUT' "$logs/$name.log"; then
+        echo "FAIL runner $(grep -m 1 '^RUNNER TIMEOUT' "$logs/$name.log"), see $logs/$name.log" >> "$out"
+    fi
     [ -s "$out" ] || echo "FAIL runner no test ran: \"$(tail -n 1 "$logs/$name.log")\", see $logs/$name.log" > "$out"
 }
 stage_iotests_raw() { run_iotests iotests_raw raw "$IOTESTS_GROUPS" "$1"; }
