@@ -115,10 +115,10 @@ run_iotests() {
     dir=$src/tests/qemu-iotests
     rm -f "$logs/$name-figures.log" "$logs/$name"-*.diff
     (cd "$dir" &&
-     QEMU_PROG=$obj/x86_64-softmmu/qemu-system-x86_64 \
-     QEMU_IMG_PROG=$obj/qemu-img QEMU_IO_PROG=$obj/qemu-io \
-     MIGTEST_FIGURES=$logs/$name-figures.log \
-     rc=0
+     export QEMU_PROG=$obj/x86_64-softmmu/qemu-system-x86_64 \
+        QEMU_IMG_PROG=$obj/qemu-img QEMU_IO_PROG=$obj/qemu-io \
+        MIGTEST_FIGURES=$logs/$name-figures.log &&
+     rc=0 &&
      timeout -k 30 "$IOTESTS_TIMEOUT" ./check -T -nocache "-$fmt" -g "$groups" ||
         rc=$?
      [ $rc -ne 124 ] && [ $rc -ne 137 ] ||
