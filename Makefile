@@ -13,7 +13,7 @@ export QEMU_GIT BUILD
 
 .PHONY: all build pristine deps fetch check check-pristine check-series \
 	check-git-am bisect series series-check send clean distclean help \
-	bench bench-quick bench-deps check-valgrind check-chaos
+	bench bench-quick bench-deps check-valgrind check-asan check-chaos
 
 all: build
 
@@ -30,6 +30,7 @@ help:
 	@echo "make send           print the git send-email command and dry-run it"
 	@echo "make check-valgrind a migration's source under valgrind memcheck"
 	@echo "make check-chaos    the chaos case 057, N=1000 iterations (SEED= base seed)"
+	@echo "make check-asan     the migration cases against an ASan+UBSan build (build/obj/asan)"
 	@echo "make bench          migration benchmarks, pristine vs patched (build/bench/)"
 	@echo "make bench-quick    a one-minute smoke run of them (also: make bench QUICK=1)"
 	@echo "make fetch          fill the upstream cache (QEMU_GIT=/path/to/mirror)"
@@ -64,6 +65,12 @@ bisect: deps
 check-valgrind: build
 	@$(SH) scripts/deps.sh valgrind
 	@$(SH) scripts/valgrind-migration.sh
+
+# The migration cases against the patched tree built with ASan and UBSan
+# (build/obj/asan), then every report they gave (README, "Tests").
+check-asan: deps
+	@$(SH) scripts/build.sh asan
+	@$(SH) scripts/check.sh asan
 
 # The chaos case alone, long (make check runs 30 iterations of it).
 check-chaos: build

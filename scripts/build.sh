@@ -6,18 +6,26 @@
 
 . "$(dirname "$0")/lib.sh"
 
-variant=${1:?usage: build.sh patched|pristine}
-src=$BUILD/src/$variant
-obj=$BUILD/obj/$variant
+variant=${1:?usage: build.sh patched|pristine|asan}
+# "asan" is the patched tree built again with the sanitizers of
+# QEMU_ASAN_CFLAGS (make check-asan): a build folder of its own, no tree.
+tree=$variant cflags=
+if [ "$variant" = asan ]; then
+    # shellcheck disable=SC2086 # joined on one line
+    tree=patched cflags=$(echo $QEMU_ASAN_CFLAGS)
+fi
+# SRC= and OBJ= build another copy of the tree (one with a fix that is not
+# in patches/ yet) into another folder; such a copy is not prepared here.
+src=${SRC:-$BUILD/src/$tree}
+obj=${OBJ:-$BUILD/obj/$variant}
 
-sh "$TOP/scripts/prepare-tree.sh" "$variant"
+[ -n "${SRC:-}" ] || sh "$TOP/scripts/prepare-tree.sh" "$tree"
 
-nowerror=
 for w in $QEMU_WARNINGS_NOT_ERRORS; do
-    nowerror="$nowerror -Wno-error=$w"
+    cflags="$cflags -Wno-error=$w"
 done
 # shellcheck disable=SC2086 # the flags are a word list on purpose
-set -- $QEMU_CONFIGURE_FLAGS --extra-cflags="${nowerror# }"
+set -- $QEMU_CONFIGURE_FLAGS --extra-cflags="${cflags# }"
 flags="$*"
 
 mkdir -p "$obj"
