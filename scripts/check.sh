@@ -175,10 +175,6 @@ stage_migration() {
     else
         log "migration cases use TCG: /dev/kvm is missing or not usable"
     fi
-    # Block migration stays out of the short chaos (057) while it can
-    # lose its last chunk (README, "The migration tests"); make
-    # check-chaos draws it.
-    export MIGTEST_CHAOS_BLK=0
     run_iotests migration qcow2 migration "$1"
     if [ -s "$logs/migration-figures.log" ]; then
         sed 's/^/    /' "$logs/migration-figures.log" >&2
