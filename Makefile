@@ -13,7 +13,7 @@ export QEMU_GIT BUILD
 
 .PHONY: all build pristine deps fetch check check-pristine check-series \
 	check-git-am bisect series series-check send clean distclean help \
-	bench bench-quick bench-deps check-valgrind check-asan check-chaos
+	bench bench-quick bench-deps check-valgrind check-asan check-chaos fuzz
 
 all: build
 
@@ -31,6 +31,8 @@ help:
 	@echo "make check-valgrind a migration's source under valgrind memcheck"
 	@echo "make check-chaos    the chaos case 057, N=1000 iterations (SEED= base seed)"
 	@echo "make check-asan     the migration cases against an ASan+UBSan build (build/obj/asan)"
+	@echo "make fuzz           mutated migration streams against the ASan+UBSan build"
+	@echo "                    (FUZZ_S= seconds, default 180; SEED=; build/fuzz/)"
 	@echo "make bench          migration benchmarks, pristine vs patched (build/bench/)"
 	@echo "make bench-quick    a one-minute smoke run of them (also: make bench QUICK=1)"
 	@echo "make fetch          fill the upstream cache (QEMU_GIT=/path/to/mirror)"
@@ -71,6 +73,11 @@ check-valgrind: build
 check-asan: deps
 	@$(SH) scripts/build.sh asan
 	@$(SH) scripts/check.sh asan
+
+# Mutated incoming streams against the ASan+UBSan build (README, "Fuzzing").
+fuzz: deps
+	@$(SH) scripts/build.sh asan
+	@FUZZ_S=$(FUZZ_S) SEED=$(SEED) $(SH) scripts/fuzz.sh
 
 # The chaos case alone, long (make check runs 30 iterations of it).
 check-chaos: build

@@ -1,0 +1,17 @@
+#!/bin/sh
+# scripts/fuzz.sh: make fuzz.  Feeds the destination of the ASan+UBSan
+# build (build/obj/asan) mutated migration streams for FUZZ_S seconds
+# (default 180) from base seed SEED (default from the time); see
+# scripts/fuzz.py.  Findings go to build/fuzz/findings/, each with the
+# command that replays it; the run fails if there is any.
+
+. "$(dirname "$0")/lib.sh"
+
+obj=$BUILD/obj/asan
+[ -x "$obj/x86_64-softmmu/qemu-system-x86_64" ] || die "build first: scripts/build.sh asan"
+rm -rf "$BUILD/fuzz/findings"
+# Bound the whole run: the seeds' capture, then FUZZ_S seconds of inputs,
+# each of which has its own bound.
+limit=$((${FUZZ_S:-180} + 600))
+timeout -k 30 "$limit" python3 "$TOP/scripts/fuzz.py" "$obj" \
+    "$BUILD/src/patched" "$BUILD/fuzz" "${FUZZ_S:-180}" "${SEED:-}"
