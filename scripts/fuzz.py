@@ -128,6 +128,9 @@ SEEDS = {'idle': ('idle', False, False),
          'dirty': ('fill-then-dirty', False, False),
          'xbzrle': ('fill-then-dirty', True, False),
          'blk': ('idle', False, True)}
+# FUZZ_SEEDS=idle,dirty: only those (v1.3.0 cannot load a -b stream)
+if os.environ.get('FUZZ_SEEDS'):
+    SEEDS = dict((k, SEEDS[k]) for k in os.environ['FUZZ_SEEDS'].split(','))
 
 
 def guest_params(mode):
