@@ -419,8 +419,15 @@ def main():
     for p in procs:
         p.start()
     counts, findings = {}, []
+    # A worker ends within its last input's bound, plus the minimisation
+    # of its findings (32 loads each); one that died never reports.
+    bound = SECONDS + LOAD_BOUND * (1 + 32 * MAX_SAVED) + 60
     for p in procs:
-        c, f = results.get()
+        try:
+            c, f = results.get(timeout=bound)
+        except Exception:
+            sys.exit('a fuzzing worker did not report within %ds (it died: '
+                     'see its traceback above)' % bound)
         for k, v in c.items():
             counts[k] = counts.get(k, 0) + v
         findings += f
