@@ -16,16 +16,24 @@
 # (bit flips, bytes set to 0x00/0xff/0x7f/0x80, a run deleted or
 # doubled, the stream cut) or structure-aware (a field of a section
 # header or of a RAM record: section type, id, name length, instance,
-# version; page address, flags, block name length, XBZRLE length).
+# version; page address, flags, block name length, XBZRLE length; or 1
+# to 8 bytes at a random offset of a device's state set to a count,
+# index or size worth trying).
 #
-# One destination process per input (QEMU cannot load twice in one
-# process): it listens on tcp, gets the seed's capabilities over QMP,
-# is sent the input and must then either run (the load succeeded) or
-# exit non-zero by itself.  A finding is: a signal, a sanitizer report,
-# status 0 after a failed load, or still loading LOAD_BOUND seconds
-# after the input was sent.  Each is saved in OUT/findings/ with the
-# seed's command line and a command that replays it.  Exit status: 1
-# if anything was found.
+# QEMU cannot load twice in one process, and starting one costs far
+# more than a load.  A QEMU of the series is a fork server
+# (QEMU_FUZZ_FORKSERVER, see its migration.c): each worker starts one
+# destination per set of capabilities and has a forked child of it
+# load each input from a file, exit 0 (loaded) or 1 (refused).  With a
+# QEMU that has no fork server (v1.3.0), each input gets a destination
+# process of its own: it listens on tcp, gets the seed's capabilities
+# over QMP, is sent the input and must then either run (the load
+# succeeded) or exit non-zero by itself.  A finding is: a signal, a
+# sanitizer report, status 0 after a failed load (a process of its
+# own only), or still loading LOAD_BOUND seconds after the input was
+# sent.  Each is saved in OUT/findings/ with the seed's command line and
+# a command that replays it.  Exit status: 1 if anything was found.
+# FUZZ_FORKSERVER=0 uses processes of their own with any QEMU.
 #
 # Copyright (C) 2026 the QEMU migration-thread project
 #
@@ -37,6 +45,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -232,6 +241,132 @@ class Destination(object):
         return verdict, log
 
 
+class ForkServer(object):
+    '''A destination QEMU whose forked children load one input each
+
+    available is False, once ready() returned, if the QEMU has no fork
+    server: it never answered.'''
+
+    # How long the first answer may take before the QEMU is taken for
+    # one without a fork server
+    HANDSHAKE_BOUND = 60
+
+    def __init__(self, xbzrle, tag):
+        self.disk = os.path.join(OUT, 'scratch', 'srv-%s.qcow2' % tag)
+        self.input = os.path.join(OUT, 'scratch', 'srv-%s.stream' % tag)
+        self.log_path = os.path.join(OUT, 'scratch', 'srv-%s.log' % tag)
+        create_disks(self.disk)
+        self.ctl, theirs = socket.socketpair()
+        os.environ['QEMU_FUZZ_FORKSERVER'] = str(theirs.fileno())
+        os.environ['QEMU_FUZZ_TIMEOUT'] = str(LOAD_BOUND)
+        self.guest = migtest.Guest(
+            'fuzzsrv-' + tag,
+            incoming='tcp:127.0.0.1:%d' % migtest.free_tcp_port(),
+            args=devices(self.disk), pass_fds=(theirs.fileno(),),
+            **guest_params('idle'))
+        try:
+            self.guest.launch()
+        finally:
+            del os.environ['QEMU_FUZZ_FORKSERVER']
+            del os.environ['QEMU_FUZZ_TIMEOUT']
+            theirs.close()
+        if xbzrle:
+            self.guest.command('migrate-set-capabilities', capabilities=[
+                {'capability': 'xbzrle', 'state': True}])
+        self.available = None
+
+    def ready(self, seed):
+        '''Wait until it can serve; True if it is a fork server'''
+        # A child has none of the server's threads: the block layer's
+        # pool threads, which leave after 10 s idle, must be gone, or a
+        # child's disk I/O waits on them
+        tasks = '/proc/%d/task' % self.guest.proc.pid
+        migtest.wait_for(lambda: len(os.listdir(tasks)) <= 2, 30,
+                         'the thread pool of %s to go idle' % self.guest.name)
+        self.available = True
+        self.ctl.settimeout(self.HANDSHAKE_BOUND)
+        try:
+            verdict, log = self.run(seed)
+        except socket.timeout:
+            self.available = False
+            self.close()
+            return False
+        if verdict != 'ok':
+            raise Exception('the fork server %s does not load a seed '
+                            'unchanged (%s): %s' % (self.guest.name, verdict,
+                                                     log[-2000:]))
+        self.ctl.settimeout(LOAD_BOUND + 30)
+        return True
+
+    def run(self, data):
+        '''Feed data to a child; return (verdict, log)'''
+        with open(self.input, 'wb') as f:
+            f.write(data)
+        self.ctl.sendall(('%s %s\n' % (self.input, self.log_path)).encode())
+        answer = b''
+        while not answer.endswith(b'\n'):
+            more = self.ctl.recv(64)
+            if not more:
+                raise Exception('the fork server %s died: %s'
+                                % (self.guest.name, self.guest.log()[-2000:]))
+            answer += more
+        status = int(answer)
+        with open(self.log_path, 'rb') as f:
+            log = f.read().decode('utf-8', 'replace')
+        if os.WIFSIGNALED(status):
+            sig = os.WTERMSIG(status)
+            verdict = ('still loading after %ds' % LOAD_BOUND
+                       if sig == signal.SIGKILL else
+                       'killed by signal %d' % sig)
+        else:
+            verdict = {0: 'ok', 1: 'refused'}.get(
+                os.WEXITSTATUS(status),
+                'exit status %d' % os.WEXITSTATUS(status))
+        if sanitizer_finding(log):
+            verdict = 'sanitizer report'
+        return verdict, log
+
+    def close(self):
+        self.ctl.close()
+        self.guest.kill()
+
+
+class Loader(object):
+    '''Loads inputs of every seed: by fork servers where the QEMU has
+    them, else by a destination process an input'''
+
+    def __init__(self, tag, seeds):
+        self.tag, self.servers, self.count = tag, {}, 0
+        if os.environ.get('FUZZ_FORKSERVER', '1') == '0':
+            return
+        # One server for each set of capabilities, started together (a
+        # server takes ~12 s to be ready), checked with one of its seeds
+        first_seed = {}
+        for name in sorted(seeds):
+            first_seed.setdefault(SEEDS[name][1], seeds[name])
+        for xbzrle in first_seed:
+            self.servers[xbzrle] = ForkServer(xbzrle, '%s-%d' % (tag, xbzrle))
+        for xbzrle, server in self.servers.items():
+            if not server.ready(first_seed[xbzrle]):
+                self.servers[xbzrle] = None
+
+    def run(self, name, data):
+        server = self.servers.get(SEEDS[name][1])
+        if server:
+            return server.run(data)
+        self.count += 1
+        return Destination(name, '%s-%d' % (self.tag, self.count)).run(data)
+
+    def kind(self):
+        return 'fork servers' if any(self.servers.values()) else \
+            'a process an input'
+
+    def close(self):
+        for server in self.servers.values():
+            if server:
+                server.close()
+
+
 # Mutations
 
 INTERESTING = [b'\x00', b'\xff', b'\x7f', b'\x80']
@@ -262,8 +397,33 @@ def put(data, pos, fmt, value):
     data[pos:pos + size] = struct.pack(fmt, value & ((1 << 8 * size) - 1))
 
 
+def device_field(rng, data, parsed):
+    '''A value set inside a device's state: at a random offset of a
+    device section, 1, 2, 4 or 8 bytes of an interesting value (counts,
+    indexes and sizes are what vmstate trusts)'''
+    full = [sec for sec in parsed.sections
+            if sec[1] == migstream.SECTION_FULL]
+    i = rng.randrange(len(full))
+    start = full[i][4]
+    end = full[i + 1][0] if i + 1 < len(full) else len(data) - 1
+    if end <= start:
+        return 'device %s empty' % full[i][3]
+    size = rng.choice([1, 1, 2, 4, 4, 8])
+    pos = rng.randrange(start, max(start + 1, end - size + 1))
+    value = rng.choice(INTERESTING32 + [0x100, 0x10000, 1 << 31, 1 << 63,
+                                        (1 << 64) - 1]) + rng.choice([0, 0,
+                                                                      -1, 1])
+    put(data, pos, '>%s' % {1: 'B', 2: 'H', 4: 'I', 8: 'Q'}[size], value)
+    return 'device %s +%d (%d bytes) = 0x%x' % (full[i][3], pos - start,
+                                                size, value)
+
+
 def mutate_structure(rng, data, parsed):
-    '''One field of a section header or of a RAM record'''
+    '''One field of a section header, of a device's state or of a RAM
+    record'''
+    if any(sec[1] == migstream.SECTION_FULL for sec in parsed.sections) \
+            and rng.random() < 0.35:
+        return device_field(rng, data, parsed)
     if parsed.sections and (rng.random() < 0.4 or not parsed.records):
         pos, kind, sid, name, end = rng.choice(parsed.sections)
         field = rng.choice(['type', 'id', 'namelen', 'instance', 'version'])
@@ -328,7 +488,7 @@ def make_input(rng, seeds, parsed):
     return name, bytes(data), steps
 
 
-def minimise(name, data, verdict, tag):
+def minimise(loader, name, data, verdict):
     '''The shortest prefix of data (found by bisection, at most 32 loads)
     that still gives verdict: the stream up to the fault'''
     lo, hi = 0, len(data)
@@ -336,8 +496,7 @@ def minimise(name, data, verdict, tag):
         if hi - lo <= 16:
             break
         mid = (lo + hi) // 2
-        if Destination(name, '%s-min%d' % (tag, attempt)).run(
-                data[:mid])[0] == verdict:
+        if loader.run(name, data[:mid])[0] == verdict:
             hi = mid
         else:
             lo = mid
@@ -365,28 +524,34 @@ def save_finding(verdict, name, data, steps, dst, log, seed):
     return base
 
 
-def worker(index, deadline, seeds, parsed, results):
+def worker(index, seeds, parsed, results):
     counts = {}
     findings = []
     i = 0
+    loader = Loader('w%d' % index, seeds)
+    if index == 0:
+        print('loading with %s' % loader.kind(), flush=True)
+    # SECONDS of fuzzing, once the loader is ready
+    deadline = time.time() + SECONDS
     while time.time() < deadline:
         seed = BASE_SEED * 1000 + i * WORKERS + index
         i += 1
         rng = random.Random(seed)
         name, data, steps = make_input(rng, seeds, parsed)
-        dst = Destination(name, '%d-%d' % (index, i))
-        verdict, log = dst.run(data)
+        verdict, log = loader.run(name, data)
         counts[verdict] = counts.get(verdict, 0) + 1
         if verdict not in ('ok', 'refused'):
             if len(findings) >= MAX_SAVED:
                 findings.append(None)
                 continue
-            data = minimise(name, data, verdict, '%d-%d' % (index, i))
+            data = minimise(loader, name, data, verdict)
+            dst = Destination(name, 'replay-%d-%d' % (index, i))
             findings.append(save_finding(verdict, name, data, steps, dst,
                                          log, seed))
             print('finding: %s (input seed %d: %s)' % (verdict, seed,
                                                        '; '.join(steps)),
                   flush=True)
+    loader.close()
     results.put((counts, findings))
 
 
@@ -412,16 +577,17 @@ def main():
     print('fuzzing for %ds from seed %d with %d workers against %s'
           % (SECONDS, BASE_SEED, WORKERS, QEMU), flush=True)
     fuzz_start = time.time()
-    deadline = fuzz_start + SECONDS
     results = multiprocessing.Queue()
     procs = [multiprocessing.Process(target=worker, args=(
-        i, deadline, seeds, parsed, results)) for i in range(WORKERS)]
+        i, seeds, parsed, results)) for i in range(WORKERS)]
     for p in procs:
         p.start()
     counts, findings = {}, []
-    # A worker ends within its last input's bound, plus the minimisation
-    # of its findings (32 loads each); one that died never reports.
-    bound = SECONDS + LOAD_BOUND * (1 + 32 * MAX_SAVED) + 60
+    # A worker ends within its fork servers' start, its last input's
+    # bound, plus the minimisation of its findings (32 loads each); one
+    # that died never reports.
+    bound = SECONDS + LOAD_BOUND * (1 + 32 * MAX_SAVED) + \
+        2 * ForkServer.HANDSHAKE_BOUND + 60
     for p in procs:
         try:
             c, f = results.get(timeout=bound)
@@ -433,11 +599,13 @@ def main():
         findings += f
     for p in procs:
         p.join()
-    took = time.time() - fuzz_start
     total = sum(counts.values())
     shutil.rmtree(os.path.join(OUT, 'scratch'), ignore_errors=True)
-    print('%d inputs in %.0fs (%.1f/s; %.0fs with the seeds): %s'
-          % (total, took, total / max(took, 1), time.time() - start,
+    # The rate is of the fuzzing time proper: not the loaders' start, nor
+    # the minimising of findings
+    print('%d inputs in %.0fs (%.1f/s; %.0fs with the seeds and the '
+          'loaders\' start): %s'
+          % (total, SECONDS, total / max(SECONDS, 1), time.time() - start,
              ', '.join('%s %d' % kv for kv in sorted(counts.items()))))
     print('%d findings%s' % (len(findings), ''.join(
         '\n  ' + f + '.txt' for f in findings if f)))
