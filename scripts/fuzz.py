@@ -54,7 +54,8 @@ import time
 
 LOAD_BOUND = 20         # seconds a destination may take to load an input
 WORKERS = 2             # one per core
-RAM_MB = 64
+RAM_MB = 32             # small: every input loads the whole of it
+DISK_MB = 4             # the IDE disk, all of it in the block seed
 MAX_SAVED = 10          # findings saved (minimised) per worker; the rest
                         # are counted
 
@@ -126,8 +127,8 @@ def devices(disk):
 
 def create_disks(disk):
     qemu_img = os.path.join(QEMU_DIR, 'qemu-img')
-    for args in (['-f', 'qcow2', disk, '16M'], ['-f', 'raw', disk + '.raw',
-                                                '1M']):
+    for args in (['-f', 'qcow2', disk, '%dM' % DISK_MB],
+                 ['-f', 'raw', disk + '.raw', '1M']):
         subprocess.check_call([qemu_img, 'create'] + args,
                               stdout=subprocess.DEVNULL)
 
@@ -143,7 +144,7 @@ if os.environ.get('FUZZ_SEEDS'):
 
 
 def guest_params(mode):
-    return dict(mode=mode, mb=8, ram=RAM_MB, seed=7)
+    return dict(mode=mode, mb=4, ram=RAM_MB, seed=7)
 
 
 def capture(name):
@@ -443,8 +444,9 @@ def mutate_structure(rng, data, parsed):
         rec = rng.choice(parsed.block_records)
         field = rng.choice(['sector', 'flags', 'namelen'])
         if field == 'sector':
-            sector = rng.choice([32768, 32767, 1 << 40, (1 << 55) - 1,
-                                 rng.randrange(1 << 32)])
+            sectors = DISK_MB << 11
+            sector = rng.choice([sectors, sectors - 1, 1 << 40,
+                                 (1 << 55) - 1, rng.randrange(1 << 32)])
             put(data, rec.pos, '>Q', sector << 9 | rec.flags)
         elif field == 'flags':
             put(data, rec.pos, '>Q', rec.addr | (rec.flags ^ (
