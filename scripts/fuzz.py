@@ -158,7 +158,8 @@ SEEDS = {'idle': ('idle', False, False),
          'dirty': ('fill-then-dirty', False, False),
          'xbzrle': ('fill-then-dirty', True, False),
          'blk': ('idle', False, True)}
-# FUZZ_SEEDS=idle,dirty: only those (v1.3.0 cannot load a -b stream)
+# FUZZ_SEEDS=idle,dirty: only those (v1.3.0 cannot load a -b stream);
+# FUZZ_INPUTS=N: stop after N inputs (with the same SEED, the same ones)
 if os.environ.get('FUZZ_SEEDS'):
     SEEDS = dict((k, SEEDS[k]) for k in os.environ['FUZZ_SEEDS'].split(','))
 
@@ -557,9 +558,12 @@ def worker(index, seeds, parsed, results):
     loader = Loader('w%d' % index, seeds)
     if index == 0:
         print('loading with %s' % loader.kind(), flush=True)
-    # SECONDS of fuzzing, once the loader is ready
-    deadline = time.time() + SECONDS
-    while time.time() < deadline:
+    # SECONDS of fuzzing, once the loader is ready, or FUZZ_INPUTS in all
+    # (the same inputs on two builds: a comparison)
+    began = time.time()
+    deadline = began + SECONDS
+    inputs = int(os.environ.get('FUZZ_INPUTS', 0)) // WORKERS
+    while time.time() < deadline and (not inputs or i < inputs):
         seed = BASE_SEED * 1000 + i * WORKERS + index
         i += 1
         rng = random.Random(seed)
@@ -577,8 +581,9 @@ def worker(index, seeds, parsed, results):
             print('finding: %s (input seed %d: %s)' % (verdict, seed,
                                                        '; '.join(steps)),
                   flush=True)
+    took = time.time() - began
     loader.close()
-    results.put((counts, findings))
+    results.put((counts, findings, took))
 
 
 def main():
@@ -608,7 +613,7 @@ def main():
         i, seeds, parsed, results)) for i in range(WORKERS)]
     for p in procs:
         p.start()
-    counts, findings = {}, []
+    counts, findings, took = {}, [], 0
     # A worker ends within its fork servers' start, its last input's
     # bound, plus the minimisation of its findings (32 loads each); one
     # that died never reports.
@@ -616,22 +621,23 @@ def main():
         2 * ForkServer.HANDSHAKE_BOUND + 60
     for p in procs:
         try:
-            c, f = results.get(timeout=bound)
+            c, f, t = results.get(timeout=bound)
         except Exception:
             sys.exit('a fuzzing worker did not report within %ds (it died: '
                      'see its traceback above)' % bound)
         for k, v in c.items():
             counts[k] = counts.get(k, 0) + v
         findings += f
+        took = max(took, t)
     for p in procs:
         p.join()
     total = sum(counts.values())
     shutil.rmtree(os.path.join(OUT, 'scratch'), ignore_errors=True)
-    # The rate is of the fuzzing time proper: not the loaders' start, nor
-    # the minimising of findings
+    # The rate is of the fuzzing time proper (the workers' longest), not
+    # of the seeds' capture nor of the loaders' start
     print('%d inputs in %.0fs (%.1f/s; %.0fs with the seeds and the '
           'loaders\' start): %s'
-          % (total, SECONDS, total / max(SECONDS, 1), time.time() - start,
+          % (total, took, total / max(took, 1), time.time() - start,
              ', '.join('%s %d' % kv for kv in sorted(counts.items()))))
     print('%d findings%s' % (len(findings), ''.join(
         '\n  ' + f + '.txt' for f in findings if f)))
