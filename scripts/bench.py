@@ -194,7 +194,8 @@ def info_sample(t, info):
     s = dict(t=round(t, 3), status=info.get('status'),
              transferred=ram.get('transferred'),
              remaining=ram.get('remaining'), total=ram.get('total'))
-    for k in ('expected-downtime', 'downtime', 'total-time'):
+    for k in ('expected-downtime', 'downtime', 'total-time',
+              'cpu-throttle-percent'):
         if k in info:
             s[k] = info[k]
     return s
@@ -540,12 +541,19 @@ class MarkerWatch(threading.Thread):
         return [b - a for a, b in zip(ts, ts[1:])]
 
 
-def scenario_dirty(run, downtime):
+def scenario_dirty(run, downtime, auto_converge=False):
     params = dict(mode='dirty', mb=CFG['dirty_mb'], base=16,
                   ram=CFG['dirty_ram'], seed=4)
     src, (dst, uri) = run.pair(params)
     sample = dict(status='ok', region_mb=CFG['dirty_mb'],
                   downtime_set_ms=int((downtime or 0.03) * 1000))
+    if auto_converge:
+        try:
+            src.command('migrate-set-capabilities', capabilities=[
+                {'capability': 'auto-converge', 'state': True}])
+        except migtest.QMPError as err:
+            return dict(status='unsupported',
+                        detail='no auto-converge capability: %s' % err)
     watch = MarkerWatch(src.serial_path)
     run.closers.append(watch.stop)
     watch.start()
@@ -575,6 +583,10 @@ def scenario_dirty(run, downtime):
         if t_last_active > t_mig:
             sample['guest_mib_s'] = (len(gaps) * CFG['dirty_mb'] /
                                      (t_last_active - t_mig))
+    throttles = [s['cpu-throttle-percent'] for s in active
+                 if 'cpu-throttle-percent' in s]
+    if throttles:
+        sample['throttle_max'] = max(throttles)
     if active:
         last = active[-1]
         sample['expected_downtime_ms'] = last.get('expected-downtime')
@@ -700,6 +712,9 @@ SCENARIOS = [
     # migration does not converge
     ('dirty_300ms', '4. %(dirty_mb)d MiB dirtied, max downtime 300 ms',
      lambda run: scenario_dirty(run, 0.3)),
+    # The series' auto-converge capability; v1.3.0 has none ('unsupported')
+    ('dirty_autoconverge', '4. %(dirty_mb)d MiB dirtied, max downtime 30 ms, '
+     'auto-converge', lambda run: scenario_dirty(run, None, True)),
 ]
 
 
@@ -844,7 +859,9 @@ METRICS = {
               ('5. guest stall: longest gap between passes (ms)',
                'stall_max_ms', '%.0f'),
               ('guest pass time before the migration (ms)', 'pass_idle_ms',
-               '%.1f')],
+               '%.1f'),
+              ('auto-converge: highest vCPU throttle seen (%)',
+               'throttle_max', '%.0f')],
 }
 
 
@@ -878,6 +895,8 @@ def summary(vals, fmt):
 
 
 def outcome(name, samples):
+    if samples and all(s['status'] == 'unsupported' for s in samples):
+        return 'unsupported: %s' % samples[0]['detail']
     ok = [s for s in samples if s['status'] == 'ok']
     text = '%d/%d ok' % (len(ok), len(samples))
     if name.startswith('dirty'):
