@@ -37,7 +37,7 @@ VARIANTS = ('pristine', 'patched')
 
 # The sizes of a full run and of a QUICK one (a smoke test of the harness).
 FULL = dict(
-    rounds=3,
+    rounds=5,                            # the medians that decide ratios
     # Scenario 1: issue #5 asks for -m 8192; here (TCG, 2 CPUs) one such
     # migration took 130-146 s, as the destination memsets and madvises
     # each zero page, so 6 of them would take half the time budget.
@@ -325,9 +325,12 @@ def pct(values, p):
 
 def scenario_idle(run):
     params = dict(mode='idle', mb=16, base=16, ram=CFG['idle_ram'])
-    src, (dst, uri) = run.pair(params)
+    src, (dst, uri) = run.pair(params, qmp2=True)
     sample = dict(status='ok', ram_mb=CFG['idle_ram'])
-    completed(sample, migrate(src, uri, CFG['migrate_limit']), dst)
+    pinger = start_pinger(run, src)
+    m = migrate(src, uri, CFG['migrate_limit'])
+    stop_pinger(run, pinger, m, sample)
+    completed(sample, m, dst)
     return sample
 
 
@@ -368,26 +371,22 @@ class Pinger(threading.Thread):
         self.mon.close()
 
 
-def fill_params(seed):
-    return dict(mode='fill-then-halt', mb=CFG['fill_mb'], base=16,
-                ram=CFG['fill_ram'], seed=seed)
-
-
-def scenario_throughput(run):
-    params = fill_params(2)
-    src, (dst, uri) = run.pair(params, qmp2=True)
-    sample = dict(status='ok', region_mb=CFG['fill_mb'])
+def start_pinger(run, src):
+    '''Ping src's second QMP socket from now on, a few times at rest
+    first; stop_pinger() reports the round trips'''
     pinger = Pinger(src.qmp2_path)
     run.closers.append(pinger.stop)
     pinger.start()
-    time.sleep(0.5)                      # a few round trips at rest first
-    m = migrate(src, uri, CFG['migrate_limit'])
+    time.sleep(0.5)
+    return pinger
+
+
+def stop_pinger(run, pinger, m, sample):
+    '''Stop pinger; record in sample the QMP round trips of the pings
+    sent while migration m (of migrate()) ran, and at rest before it'''
     t_mig = m.t0 - pinger.t0
     pinger.stop()
     run.closers.remove(pinger.stop)
-    sample['series'] = [(s['t'], s['transferred']) for s in m.samples
-                        if s['transferred'] is not None]
-    # Round trips of the pings sent while the migration ran
     rtts = [r for t, r in pinger.rtts if t_mig <= t <= t_mig + m.took]
     idle = [r for t, r in pinger.rtts if t < t_mig]
     sample['rtt_ms'] = [round(r * 1000, 3) for r in rtts]
@@ -399,6 +398,22 @@ def scenario_throughput(run):
         sample['rtt_idle_p50_ms'] = pct(idle, 50) * 1000
     if pinger.error:
         sample['ping_error'] = pinger.error
+
+
+def fill_params(seed):
+    return dict(mode='fill-then-halt', mb=CFG['fill_mb'], base=16,
+                ram=CFG['fill_ram'], seed=seed)
+
+
+def scenario_throughput(run):
+    params = fill_params(2)
+    src, (dst, uri) = run.pair(params, qmp2=True)
+    sample = dict(status='ok', region_mb=CFG['fill_mb'])
+    pinger = start_pinger(run, src)
+    m = migrate(src, uri, CFG['migrate_limit'])
+    stop_pinger(run, pinger, m, sample)
+    sample['series'] = [(s['t'], s['transferred']) for s in m.samples
+                        if s['transferred'] is not None]
     if completed(sample, m, dst):
         sent = max(s['transferred'] or 0 for s in m.samples)
         sample.update(transferred=sent, mib_s=sent / MIB / m.took)
@@ -544,7 +559,7 @@ class MarkerWatch(threading.Thread):
 def scenario_dirty(run, downtime, auto_converge=False):
     params = dict(mode='dirty', mb=CFG['dirty_mb'], base=16,
                   ram=CFG['dirty_ram'], seed=4)
-    src, (dst, uri) = run.pair(params)
+    src, (dst, uri) = run.pair(params, qmp2=True)
     sample = dict(status='ok', region_mb=CFG['dirty_mb'],
                   downtime_set_ms=int((downtime or 0.03) * 1000))
     if auto_converge:
@@ -557,8 +572,10 @@ def scenario_dirty(run, downtime, auto_converge=False):
     watch = MarkerWatch(src.serial_path)
     run.closers.append(watch.stop)
     watch.start()
-    time.sleep(1.0)
+    pinger = start_pinger(run, src)
+    time.sleep(0.5)
     m = migrate(src, uri, CFG['converge_limit'], downtime=downtime)
+    stop_pinger(run, pinger, m, sample)
     t_mig = m.t0
     base_gaps = watch.gaps(t_mig - 1.0, t_mig)[1:]
     watch.stop()
@@ -829,21 +846,22 @@ def main():
 
 # --- Report -----------------------------------------------------------------
 
+# The monitor's round trips, measured in every migration scenario
+QMP_ROWS = [('QMP round trip p50 (ms)', 'rtt_p50_ms', '%.2f'),
+            ('QMP round trip p99 (ms)', 'rtt_p99_ms', '%.1f'),
+            ('QMP round trip max (ms)', 'rtt_max_ms', '%.1f'),
+            ('QMP round trip p50 at rest (ms)', 'rtt_idle_p50_ms', '%.2f')]
+
 # Per scenario: (metric, key of the samples, format)
 METRICS = {
     'idle': [('total time, source (s)', 'total_s', '%.1f'),
              ('until the destination runs (s)', 'dst_running_s', '%.1f'),
-             ('downtime reported (ms)', 'downtime_ms', '%.0f')],
+             ('downtime reported (ms)', 'downtime_ms', '%.0f')] + QMP_ROWS,
     'throughput': [('total time, source (s)', 'total_s', '%.1f'),
                    ('until the destination runs (s)', 'dst_running_s',
                     '%.1f'),
                    ('throughput (MiB/s)', 'mib_s', '%.0f'),
-                   ('downtime (ms)', 'downtime_ms', '%.0f'),
-                   ('5. QMP round trip p50 (ms)', 'rtt_p50_ms', '%.2f'),
-                   ('5. QMP round trip p99 (ms)', 'rtt_p99_ms', '%.1f'),
-                   ('5. QMP round trip max (ms)', 'rtt_max_ms', '%.1f'),
-                   ('5. QMP round trip p50 at rest (ms)', 'rtt_idle_p50_ms',
-                    '%.2f')],
+                   ('downtime (ms)', 'downtime_ms', '%.0f')] + QMP_ROWS,
     'speed_limit': [],          # filled in from CFG['limits']
     'dirty': [('total time, converged runs (s)', 'total_s', '%.1f'),
               ('downtime (ms)', 'downtime_ms', '%.0f'),
@@ -856,12 +874,12 @@ METRICS = {
               ('dirty-bitmap syncs seen', 'syncs_seen', '%.0f'),
               ('MiB sent per iteration (approx.)', 'mib_per_iteration',
                '%.0f'),
-              ('5. guest stall: longest gap between passes (ms)',
+              ('guest stall: longest gap between passes (ms)',
                'stall_max_ms', '%.0f'),
               ('guest pass time before the migration (ms)', 'pass_idle_ms',
                '%.1f'),
               ('auto-converge: highest vCPU throttle seen (%)',
-               'throttle_max', '%.0f')],
+               'throttle_max', '%.0f')] + QMP_ROWS,
 }
 
 
