@@ -61,6 +61,7 @@ QUICK = dict(FULL,
 SAMPLE_INTERVAL = 0.1     # query-migrate while a migration runs
 PING_INTERVAL = 0.01      # query-status on the second QMP connection
 MARKER_POLL = 0.002       # the serial file of a dirtying guest
+CPU_POLL = 0.01           # /proc/PID/task/*/stat of both QEMUs
 
 CFG = FULL
 
@@ -299,6 +300,76 @@ def migration_outcome(sample, info, dst, t0):
     return True
 
 
+class CpuWatch(threading.Thread):
+    '''The CPU time of every thread of the source and the destination
+    QEMU, polled every CPU_POLL s from /proc; a thread's last reading
+    stands for it once it is gone (the migration thread exits at the end)'''
+
+    def __init__(self, src, dst):
+        super().__init__(daemon=True)
+        self.pids = dict(src=src.proc.pid, dst=dst.proc.pid)
+        self.before = dict((k, self.read(pid)) for k, pid in self.pids.items())
+        self.seen = dict((k, dict(v)) for k, v in self.before.items())
+        self._stop_evt = threading.Event()
+
+    @staticmethod
+    def read(pid):
+        '''{tid: CPU seconds} of the threads of process pid'''
+        out = {}
+        try:
+            tids = os.listdir('/proc/%d/task' % pid)
+        except OSError:
+            return out
+        for tid in tids:
+            try:
+                with open('/proc/%d/task/%s/stat' % (pid, tid)) as f:
+                    fields = f.read().rsplit(')', 1)[1].split()
+            except OSError:
+                continue
+            out[int(tid)] = ((int(fields[11]) + int(fields[12])) /
+                             os.sysconf('SC_CLK_TCK'))
+        return out
+
+    def run(self):
+        while not self._stop_evt.is_set():
+            for k, pid in self.pids.items():
+                self.seen[k].update(self.read(pid))
+            self._stop_evt.wait(CPU_POLL)
+
+    def stop(self):
+        self._stop_evt.set()
+        self.join(5)
+
+    def record(self, sample, transferred):
+        '''CPU s per GiB transferred: each side's main thread, the threads
+        the migration started (the source's migration thread), all'''
+        gib = (transferred or 0) / (1024.0 * MIB)
+        for k, pid in self.pids.items():
+            before, seen = self.before[k], self.seen[k]
+            main = seen.get(pid, 0) - before.get(pid, 0)
+            born = sum(v for t, v in seen.items() if t not in before)
+            total = sum(seen.values()) - sum(before.values())
+            sample['%s_cpu_s' % k] = total
+            if gib > 0:
+                sample['%s_main_cpu_s_gib' % k] = main / gib
+                sample['%s_new_threads_cpu_s_gib' % k] = born / gib
+                sample['%s_cpu_s_gib' % k] = total / gib
+
+
+def watch_cpu(run, src, dst):
+    watch = CpuWatch(src, dst)
+    run.closers.append(watch.stop)
+    watch.start()
+    return watch
+
+
+def stop_cpu_watch(run, watch, sample, m):
+    watch.stop()
+    run.closers.remove(watch.stop)
+    watch.record(sample, max([s['transferred'] or 0 for s in m.samples] +
+                             [0]))
+
+
 def completed(sample, m, dst):
     '''True if migration m (of migrate()) completed and dst runs; if not,
     record why in sample'''
@@ -328,9 +399,11 @@ def scenario_idle(run):
     src, (dst, uri) = run.pair(params, qmp2=True)
     sample = dict(status='ok', ram_mb=CFG['idle_ram'])
     pinger = start_pinger(run, src)
+    cpu = watch_cpu(run, src, dst)
     m = migrate(src, uri, CFG['migrate_limit'])
     stop_pinger(run, pinger, m, sample)
     completed(sample, m, dst)
+    stop_cpu_watch(run, cpu, sample, m)
     return sample
 
 
@@ -410,6 +483,7 @@ def scenario_throughput(run):
     src, (dst, uri) = run.pair(params, qmp2=True)
     sample = dict(status='ok', region_mb=CFG['fill_mb'])
     pinger = start_pinger(run, src)
+    cpu = watch_cpu(run, src, dst)
     m = migrate(src, uri, CFG['migrate_limit'])
     stop_pinger(run, pinger, m, sample)
     sample['series'] = [(s['t'], s['transferred']) for s in m.samples
@@ -417,6 +491,7 @@ def scenario_throughput(run):
     if completed(sample, m, dst):
         sent = max(s['transferred'] or 0 for s in m.samples)
         sample.update(transferred=sent, mib_s=sent / MIB / m.took)
+    stop_cpu_watch(run, cpu, sample, m)
     return sample
 
 
@@ -574,6 +649,7 @@ def scenario_dirty(run, downtime, auto_converge=False):
     watch.start()
     pinger = start_pinger(run, src)
     time.sleep(0.5)
+    cpu = watch_cpu(run, src, dst)
     m = migrate(src, uri, CFG['converge_limit'], downtime=downtime)
     stop_pinger(run, pinger, m, sample)
     t_mig = m.t0
@@ -629,6 +705,7 @@ def scenario_dirty(run, downtime, auto_converge=False):
         sample['detail'] = 'did not converge in %ds' % CFG['converge_limit']
         return sample
     sample['converged'] = migration_outcome(sample, m.info, dst, t_mig)
+    stop_cpu_watch(run, cpu, sample, m)
     if sample['converged']:
         sample['total_s'] = round(m.took, 2)
         # A build that reports the estimate completion was decided on
@@ -847,6 +924,17 @@ def main():
 # --- Report -----------------------------------------------------------------
 
 # The monitor's round trips, measured in every migration scenario
+# CPU time per GiB of RAM transferred, measured in every migration scenario
+CPU_ROWS = [('source CPU, main thread (s/GiB)', 'src_main_cpu_s_gib',
+             '%.2f'),
+            ('source CPU, migration thread (s/GiB)',
+             'src_new_threads_cpu_s_gib', '%.2f'),
+            ('source CPU, all threads (s/GiB)', 'src_cpu_s_gib', '%.2f'),
+            ('destination CPU, main thread (s/GiB)', 'dst_main_cpu_s_gib',
+             '%.2f'),
+            ('destination CPU, all threads (s/GiB)', 'dst_cpu_s_gib',
+             '%.2f')]
+
 QMP_ROWS = [('QMP round trip p50 (ms)', 'rtt_p50_ms', '%.2f'),
             ('QMP round trip p99 (ms)', 'rtt_p99_ms', '%.1f'),
             ('QMP round trip max (ms)', 'rtt_max_ms', '%.1f'),
@@ -854,14 +942,20 @@ QMP_ROWS = [('QMP round trip p50 (ms)', 'rtt_p50_ms', '%.2f'),
 
 # Per scenario: (metric, key of the samples, format)
 METRICS = {
+    # An idle guest's stream is mostly zero-page headers: CPU per GiB of
+    # it says little, the CPU time itself does
     'idle': [('total time, source (s)', 'total_s', '%.1f'),
              ('until the destination runs (s)', 'dst_running_s', '%.1f'),
-             ('downtime reported (ms)', 'downtime_ms', '%.0f')] + QMP_ROWS,
+             ('downtime reported (ms)', 'downtime_ms', '%.0f'),
+             ('source CPU, all threads (s)', 'src_cpu_s', '%.2f'),
+             ('destination CPU, all threads (s)', 'dst_cpu_s', '%.2f')] +
+            QMP_ROWS,
     'throughput': [('total time, source (s)', 'total_s', '%.1f'),
                    ('until the destination runs (s)', 'dst_running_s',
                     '%.1f'),
                    ('throughput (MiB/s)', 'mib_s', '%.0f'),
-                   ('downtime (ms)', 'downtime_ms', '%.0f')] + QMP_ROWS,
+                   ('downtime (ms)', 'downtime_ms', '%.0f')] + QMP_ROWS +
+                  CPU_ROWS,
     'speed_limit': [],          # filled in from CFG['limits']
     'dirty': [('total time, converged runs (s)', 'total_s', '%.1f'),
               ('downtime (ms)', 'downtime_ms', '%.0f'),
@@ -879,7 +973,7 @@ METRICS = {
               ('guest pass time before the migration (ms)', 'pass_idle_ms',
                '%.1f'),
               ('auto-converge: highest vCPU throttle seen (%)',
-               'throttle_max', '%.0f')] + QMP_ROWS,
+               'throttle_max', '%.0f')] + QMP_ROWS + CPU_ROWS,
 }
 
 
