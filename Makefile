@@ -12,7 +12,7 @@ SH := sh
 export QEMU_GIT BUILD
 
 .PHONY: all build pristine deps fetch check check-pristine check-series \
-	check-git-am bisect series series-check send clean distclean help \
+	bisect series series-check send clean distclean help \
 	bench bench-quick bench-deps check-valgrind check-asan check-chaos fuzz
 
 all: build
@@ -37,7 +37,19 @@ help:
 	@echo "make bench-quick    a one-minute smoke run of them (also: make bench QUICK=1)"
 	@echo "make fetch          fill the upstream cache (QEMU_GIT=/path/to/mirror)"
 	@echo "make clean          remove build/ (the upstream cache is kept)"
-	@echo "Variables: QEMU_GIT=<local git mirror>  BUILD=<build folder>"
+	@echo "Variables the scripts read (make VAR=value target, or the environment):"
+	@echo "  QEMU_GIT=<git mirror>  take upstream from it (once; it is cached)"
+	@echo "  QEMU_CACHE_DIR=<dir>   the upstream cache (default ~/.cache/...)"
+	@echo "  BUILD=<dir>            the build folder (default build/)"
+	@echo "  SRC= OBJ=              build.sh, check.sh: another tree and build"
+	@echo "  MIGTEST_ACCEL=kvm|tcg  force the accelerator of the test guests"
+	@echo "  IOTESTS_GROUPS= IOTESTS_FORMATS= IOTESTS_TIMEOUT=  check.sh's iotests"
+	@echo "  MIGRATION_TESTS=no     check.sh without the migration cases"
+	@echo "  FROM=N FRESH=1         bisect: start at patch N; redo passed steps"
+	@echo "  N= SEED=               check-chaos: iterations, base seed"
+	@echo "  FUZZ_S= SEED= FUZZ_INPUTS= FUZZ_SEEDS= FUZZ_FORKSERVER=0  fuzz"
+	@echo "  QUICK=1 BENCH_OUT= BENCH_VARIANTS= BENCH_ONLY= BENCH_IDLE_RAM=  bench"
+	@echo "  SEND=yes               send: really send (default: dry run)"
 
 deps:
 	@$(SH) scripts/deps.sh
