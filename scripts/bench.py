@@ -51,12 +51,15 @@ FULL = dict(
     migrate_limit=300.0,                 # scenarios 1, 2: bound of a migration
     qmp_timeout=30.0,                    # a QMP reply later than this fails
     tcp_bytes=2048 * MIB, memcpy_mb=256, memcpy_reps=8, limit_reps=3,
+    link_mb=1024, link_ram=1024 + 64,    # scenario 7: 1 GiB PRNG fill
+    link_rtt_ms=1.0,                     # scenario 7: round trip on the link
 )
 QUICK = dict(FULL,
     rounds=1, idle_ram=256, fill_mb=256, fill_ram=256 + 64,
     settle=0.3, window=0.7, dirty_mb=64, dirty_ram=128,
     converge_limit=4.0, migrate_limit=60.0, qmp_timeout=20.0,
     tcp_bytes=256 * MIB, memcpy_mb=64, memcpy_reps=3, limit_reps=1,
+    link_mb=64, link_ram=128,
 )
 SAMPLE_INTERVAL = 0.1     # query-migrate while a migration runs
 PING_INTERVAL = 0.01      # query-status on the second QMP connection
@@ -132,7 +135,8 @@ def make_guest_class(mt):
 
         def __init__(self, build, name, qmp2=False, **kwargs):
             super().__init__(name, **kwargs)
-            self._args[0] = build.qemu
+            # After the wrapper (ip netns exec NS, for scenario 7)
+            self._args[len(kwargs.get('wrapper', ()))] = build.qemu
             self._args[self._args.index('-kernel') + 1] = build.guest_elf
             self.qmp2_path = None
             if qmp2:
@@ -794,6 +798,121 @@ def scenario_limits():
 
 # --- Driver ------------------------------------------------------------------
 
+# --- Scenario 7: a real link between two network namespaces ----------------
+
+class LinkUnavailable(Exception):
+    pass
+
+
+def _sh(*args, netns=None):
+    '''Run ip or tc (in netns, if given); raise LinkUnavailable with what
+    it printed if it fails'''
+    cmd = (['ip', 'netns', 'exec', netns] if netns else []) + list(args)
+    try:
+        p = subprocess.run(cmd, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, universal_newlines=True,
+                           timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        raise LinkUnavailable('%s: %s' % (' '.join(cmd), err))
+    if p.returncode != 0:
+        raise LinkUnavailable('%s: %s' % (' '.join(cmd), p.stdout.strip()))
+    return p.stdout
+
+
+class NetLink(object):
+    '''A veth pair from this host to a network namespace of its own, its
+    host end shaped to rate_mbit: tc netem with half the round trip of
+    delay on each end, where the kernel has netem; else tc tbf, and no
+    delay (self.rtt_ms is None then).  The destination runs in the
+    namespace (self.wrapper), the source here; what the source sends is
+    what is shaped.  Raises LinkUnavailable, saying why, where it cannot
+    be built (not root, no ip or tc, no veth).'''
+
+    def __init__(self, rate_mbit, rtt_ms):
+        if os.geteuid() != 0:
+            raise LinkUnavailable('needs root (network namespaces, tc)')
+        tag = os.getpid() % 100000
+        self.netns = 'migbench-%d' % tag
+        self.host_if, self.ns_if = 'mbh%d' % tag, 'mbn%d' % tag
+        net = '10.213.%d' % (tag % 250)
+        self.host_ip, self.ns_ip = net + '.1', net + '.2'
+        self.rate_mbit, self.rtt_ms = rate_mbit, rtt_ms
+        self.wrapper = ('ip', 'netns', 'exec', self.netns)
+        self.shaping = None
+        try:
+            self._build(net)
+        except LinkUnavailable:
+            self.close()
+            raise
+
+    def _build(self, net):
+        _sh('ip', 'netns', 'add', self.netns)
+        _sh('ip', 'link', 'add', self.host_if, 'type', 'veth', 'peer',
+            'name', self.ns_if)
+        _sh('ip', 'link', 'set', self.ns_if, 'netns', self.netns)
+        _sh('ip', 'addr', 'add', self.host_ip + '/24', 'dev', self.host_if)
+        _sh('ip', 'link', 'set', self.host_if, 'up')
+        _sh('ip', 'addr', 'add', self.ns_ip + '/24', 'dev', self.ns_if,
+            netns=self.netns)
+        _sh('ip', 'link', 'set', self.ns_if, 'up', netns=self.netns)
+        _sh('ip', 'link', 'set', 'lo', 'up', netns=self.netns)
+        half = '%gms' % (self.rtt_ms / 2.0)
+        rate = '%dmbit' % self.rate_mbit
+        try:
+            _sh('tc', 'qdisc', 'add', 'dev', self.host_if, 'root', 'netem',
+                'delay', half, 'rate', rate, 'limit', '100000')
+            _sh('tc', 'qdisc', 'add', 'dev', self.ns_if, 'root', 'netem',
+                'delay', half, 'limit', '100000', netns=self.netns)
+            self.shaping = 'netem'
+        except LinkUnavailable as err:
+            if 'unknown' not in str(err).lower():
+                raise
+            # No netem in this kernel: the rate only.  The bucket must
+            # hold a 64 KiB GSO packet and 2 ms of the rate.
+            burst = max(256 * 1024, self.rate_mbit * 1000 * 1000 // 8 // 500)
+            _sh('tc', 'qdisc', 'add', 'dev', self.host_if, 'root', 'tbf',
+                'rate', rate, 'burst', str(burst), 'latency', '20ms')
+            self.shaping = 'tbf (no netem in this kernel: no delay)'
+            self.rtt_ms = None
+
+    def close(self):
+        for args in (('ip', 'netns', 'del', self.netns),
+                     ('ip', 'link', 'del', self.host_if)):
+            try:
+                _sh(*args)
+            except LinkUnavailable:
+                pass
+
+
+def scenario_link(run, rate_mbit):
+    try:
+        link = NetLink(rate_mbit, CFG['link_rtt_ms'])
+    except LinkUnavailable as err:
+        return dict(status='skipped', detail=str(err))
+    run.closers.append(link.close)
+    params = dict(mode='fill-then-halt', mb=CFG['link_mb'], base=16,
+                  ram=CFG['link_ram'], seed=7)
+    src = run.guest('src', qmp2=True, **params)
+    src.wait_ready(timeout=180)
+    uri = 'tcp:%s:%d' % (link.ns_ip, migtest.free_tcp_port())
+    dst = run.guest('dst', incoming=uri, wrapper=link.wrapper, **params)
+    sample = dict(status='ok', region_mb=CFG['link_mb'], rate_mbit=rate_mbit,
+                  rtt_ms=link.rtt_ms, shaping=link.shaping)
+    pinger = start_pinger(run, src)
+    cpu = watch_cpu(run, src, dst)
+    m = migrate(src, uri, CFG['migrate_limit'])
+    stop_pinger(run, pinger, m, sample)
+    if completed(sample, m, dst):
+        sent = max(s['transferred'] or 0 for s in m.samples)
+        # The source's own measure of its time, not the polling's
+        took = (m.info.get('total-time') or m.took * 1000) / 1000.0
+        sample.update(transferred=sent, mib_s=sent / MIB / took,
+                      link_use_pct=100.0 * sent * 8 /
+                      (rate_mbit * 1e6 * took))
+    stop_cpu_watch(run, cpu, sample, m)
+    return sample
+
+
 SCENARIOS = [
     ('idle', '1. idle guest, -m %(idle_ram)d', scenario_idle),
     ('throughput', '2+5. %(fill_mb)d MiB incompressible, unlimited speed',
@@ -809,6 +928,12 @@ SCENARIOS = [
     # The series' auto-converge capability; v1.3.0 has none ('unsupported')
     ('dirty_autoconverge', '4. %(dirty_mb)d MiB dirtied, max downtime 30 ms, '
      'auto-converge', lambda run: scenario_dirty(run, None, True)),
+    # A veth pair between network namespaces, shaped with tc (root only;
+    # 'skipped' otherwise, saying why)
+    ('link_1g', '7. %(link_mb)d MiB incompressible over a 1 Gbit/s link',
+     lambda run: scenario_link(run, 1000)),
+    ('link_10g', '7. %(link_mb)d MiB incompressible over a 10 Gbit/s link',
+     lambda run: scenario_link(run, 10000)),
 ]
 
 
@@ -843,6 +968,7 @@ def one_run(name, fn, build, rnd):
 def describe_sample(s):
     keys = ('total_s', 'dst_running_s', 'mib_s', 'ratio_40', 'ratio_200',
             'rtt_p99_ms', 'stall_max_ms', 'downtime_ms', 'converged',
+            'link_use_pct',
             'tcp_mib_s', 'memcpy_mib_s')
     parts = []
     for k in keys:
@@ -957,6 +1083,13 @@ METRICS = {
                    ('downtime (ms)', 'downtime_ms', '%.0f')] + QMP_ROWS +
                   CPU_ROWS,
     'speed_limit': [],          # filled in from CFG['limits']
+    'link': [('total time, source (s)', 'total_s', '%.1f'),
+             ('until the destination runs (s)', 'dst_running_s', '%.1f'),
+             ('throughput (MiB/s)', 'mib_s', '%.0f'),
+             ('link use: guest RAM bytes sent / link rate (%)',
+              'link_use_pct', '%.0f'),
+             ('downtime (ms)', 'downtime_ms', '%.0f')] + QMP_ROWS +
+            CPU_ROWS,
     'dirty': [('total time, converged runs (s)', 'total_s', '%.1f'),
               ('downtime (ms)', 'downtime_ms', '%.0f'),
               ('expected-downtime at completion, else last polled (ms)',
@@ -980,6 +1113,8 @@ METRICS = {
 def metrics_of(name):
     if name.startswith('dirty'):
         return METRICS['dirty']
+    if name.startswith('link'):
+        return METRICS['link']
     if name == 'speed_limit':
         rows = []
         for lim in CFG['limits']:
@@ -1007,8 +1142,9 @@ def summary(vals, fmt):
 
 
 def outcome(name, samples):
-    if samples and all(s['status'] == 'unsupported' for s in samples):
-        return 'unsupported: %s' % samples[0]['detail']
+    for why in ('unsupported', 'skipped'):
+        if samples and all(s['status'] == why for s in samples):
+            return '%s: %s' % (why, samples[0]['detail'])
     ok = [s for s in samples if s['status'] == 'ok']
     text = '%d/%d ok' % (len(ok), len(samples))
     if name.startswith('dirty'):
@@ -1029,6 +1165,9 @@ def find_problems(results):
                 if s['status'] == 'error':
                     out.append('%s/%s round %s: harness error: %s'
                                % (name, v, s.get('round', '-'), s['detail']))
+            if samples and all(s['status'] in ('unsupported', 'skipped')
+                               for s in samples):
+                continue
             if not any(s['status'] == 'ok' for s in samples):
                 out.append('%s/%s: no sample' % (name, v))
     return out
