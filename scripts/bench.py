@@ -856,12 +856,12 @@ class NetLink(object):
         self.wrapper = ('ip', 'netns', 'exec', self.netns)
         self.shaping = None
         try:
-            self._build(net)
+            self._build()
         except LinkUnavailable:
             self.close()
             raise
 
-    def _build(self, net):
+    def _build(self):
         _sh('ip', 'netns', 'add', self.netns)
         _sh('ip', 'link', 'add', self.host_if, 'type', 'veth', 'peer',
             'name', self.ns_if)
