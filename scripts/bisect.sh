@@ -4,7 +4,8 @@
 # rebuilds incrementally with -Werror after each, and runs the fast
 # migration cases (qemu-iotests group "migration-fast") once the series
 # has added them.  Stops at, and names, the first patch that breaks.
-# FROM=N starts at the Nth patch (the ones before are pushed unchecked).
+# FROM=N starts at the Nth patch (the ones before are pushed unchecked);
+# TO=N stops after the Nth (a reshaped part of the series, checked alone).
 # A step whose inputs (the build settings and every patch up to it,
 # names and contents) already passed is not run again: it is reported
 # as passed before, with the date of that run.  The record is kept with
@@ -16,6 +17,8 @@
 total=$(series_patches series | wc -l)
 [ "$total" -gt 0 ] || die "the series is empty"
 from=${FROM:-1}
+to=${TO:-$total}
+[ "$to" -le "$total" ] || die "TO=$to is past the last patch ($total)"
 obj=$BUILD/obj/bisect
 src=$BUILD/src/bisect
 logs=$BUILD/logs/bisect
@@ -37,7 +40,7 @@ step_key() {
 
 passed=0
 k=$from
-while [ "$k" -le "$total" ]; do
+while [ "$k" -le "$to" ]; do
     p=$(series_patches series | sed -n "${k}p")
     t0=$(now)
     key=$(step_key "$k")
