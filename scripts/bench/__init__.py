@@ -1,0 +1,1 @@
+# scripts/bench/: the benchmarks that scripts/bench.py runs (harness, scenarios, report).
