@@ -11,46 +11,76 @@ SH := sh
 # Passed to the scripts through the environment when set.
 export QEMU_GIT BUILD
 
-.PHONY: all build pristine deps fetch check check-pristine check-series \
+.PHONY: all build baseline deps fetch check check-baseline check-patches \
 	bisect series series-check send clean distclean help \
 	bench bench-quick bench-deps check-valgrind check-asan check-chaos fuzz
 
 all: build
 
 help:
-	@echo "make                build the patched QEMU $(QEMU_VERSION) (build/obj/patched)"
-	@echo "make check          series checks, QEMU's make check, qemu-iotests"
-	@echo "make pristine       build $(QEMU_VERSION) with the host layer only (build/obj/pristine)"
-	@echo "make check-pristine the same tests against the pristine build"
-	@echo "make check-series   patch hygiene and 'git am' of the series only"
-	@echo "make bisect         build each patch of the series in turn (-Werror) and"
-	@echo "                    run the fast migration cases at each (FROM=N to resume)"
-	@echo "make series         format the series for the list (build/series-vN/)"
-	@echo "make series-check   checkpatch, git am and bisect of build/series-vN/"
-	@echo "make send           print the git send-email command and dry-run it"
-	@echo "make check-valgrind a migration's source under valgrind memcheck"
-	@echo "make check-chaos    the chaos case 057, N=1000 iterations (SEED= base seed)"
-	@echo "make check-asan     the migration cases against an ASan+UBSan build (build/obj/asan)"
-	@echo "make fuzz           mutated migration streams against the ASan+UBSan build"
-	@echo "                    (FUZZ_S= seconds, default 180; SEED=; build/fuzz/)"
-	@echo "make bench          migration benchmarks, pristine vs patched (build/bench/)"
-	@echo "make bench-quick    a one-minute smoke run of them (also: make bench QUICK=1)"
-	@echo "make fetch          fill the upstream cache (QEMU_GIT=/path/to/mirror)"
-	@echo "make clean          remove build/ (the upstream cache is kept)"
-	@echo "Variables the scripts read (make VAR=value target, or the environment):"
-	@echo "  QEMU_GIT=<git mirror>  take upstream from it (once; it is cached)"
-	@echo "  QEMU_CACHE_DIR=<dir>   the upstream cache (default ~/.cache/...)"
-	@echo "  BUILD=<dir>            the build folder (default build/)"
-	@echo "  SRC= OBJ=              build.sh, check.sh: another tree and build"
-	@echo "  MIGTEST_ACCEL=kvm|tcg  force the accelerator of the test guests"
-	@echo "  IOTESTS_GROUPS= IOTESTS_FORMATS= IOTESTS_TIMEOUT=  check.sh's iotests"
-	@echo "  MIGRATION_TESTS=no     check.sh without the migration cases"
-	@echo "  FROM=N TO=N FRESH=1    bisect: start at patch N, stop after patch N;"
-	@echo "                         redo steps that passed before"
-	@echo "  N= SEED=               check-chaos: iterations, base seed"
-	@echo "  FUZZ_S= SEED= FUZZ_INPUTS= FUZZ_SEEDS= FUZZ_FORKSERVER=0  fuzz"
-	@echo "  QUICK=1 BENCH_OUT= BENCH_VARIANTS= BENCH_ONLY= BENCH_IDLE_RAM=  bench"
-	@echo "  SEND=yes               send: really send (default: dry run)"
+	@echo "Targets (make TARGET):"
+	@echo "  make, make all     = make build"
+	@echo "  make build         build the patched QEMU $(QEMU_VERSION) (build/obj/patched)"
+	@echo "  make baseline      build $(QEMU_VERSION) with the host layer and the series'"
+	@echo "                     test patches only (build/obj/baseline)"
+	@echo "  make deps          check (as root: install) the build dependencies"
+	@echo "  make fetch         fill the upstream cache (QEMU_GIT=/path/to/mirror)"
+	@echo "  make check         hygiene, docs, git am, QEMU's make check, qemu-iotests,"
+	@echo "                     the migration cases, bench_quick"
+	@echo "  make check-baseline the same tests against the baseline build"
+	@echo "  make check-patches patch hygiene, docs and 'git am' of the series only"
+	@echo "  make bisect        build each patch of the series in turn (-Werror) and"
+	@echo "                     run the fast migration cases at each"
+	@echo "  make series        format the series for the list (build/series-vN/)"
+	@echo "  make series-check  checkpatch, git am and bisect of build/series-vN/"
+	@echo "  make send          print the git send-email command and dry-run it"
+	@echo "  make check-valgrind a migration's source under valgrind memcheck"
+	@echo "  make check-asan    the migration cases against an ASan+UBSan build"
+	@echo "                     (build/obj/asan)"
+	@echo "  make check-chaos   the chaos case 057 alone, N iterations"
+	@echo "  make fuzz          mutated migration streams against the ASan+UBSan"
+	@echo "                     build (build/fuzz/)"
+	@echo "  make bench         migration benchmarks, baseline vs patched (build/bench/)"
+	@echo "  make bench-quick   a one-minute smoke run of them (also: make bench QUICK=1)"
+	@echo "  make bench-deps    check (as root: install) what make bench needs (gnuplot)"
+	@echo "  make clean         remove build/ (the upstream cache is kept)"
+	@echo "  make distclean     = make clean"
+	@echo "  make help          this text"
+	@echo "Variables the scripts read (make VAR=value TARGET, or the environment):"
+	@echo "  QEMU_GIT=DIR       a git mirror of QEMU to take upstream from (once; cached)"
+	@echo "  QEMU_CACHE_DIR=DIR the upstream cache (default"
+	@echo "                     XDG_CACHE_HOME/qemu-migration-thread)"
+	@echo "  XDG_CACHE_HOME=DIR base of the default cache (default ~/.cache)"
+	@echo "  BUILD=DIR          the build folder (default build/)"
+	@echo "  SRC=DIR OBJ=DIR    build.sh, check.sh (check-asan): another tree and"
+	@echo "                     build folder"
+	@echo "  IOTESTS_GROUPS=G   check: qemu-iotests groups (default quick)"
+	@echo "  IOTESTS_FORMATS=F  check: image formats (default 'raw qcow2')"
+	@echo "  IOTESTS_TIMEOUT=S  check: bound of one run of the iotests runner (2400)"
+	@echo "  MIGRATION_TESTS=no check: leave out the migration cases and bench_quick"
+	@echo "  FROM=N TO=N        bisect: start at patch N, stop after patch N"
+	@echo "  FRESH=1            bisect: redo the steps that passed before"
+	@echo "  N=ITERATIONS       check-chaos: iterations (default 1000)"
+	@echo "  SEED=S             check-chaos, fuzz: the base seed (default from the time)"
+	@echo "  FUZZ_S=SECONDS     fuzz: how long (default 180)"
+	@echo "  FUZZ_INPUTS=N      fuzz: stop after N inputs"
+	@echo "  FUZZ_SEEDS=a,b     fuzz: only these seed streams (idle,dirty,xbzrle,blk)"
+	@echo "  FUZZ_FORKSERVER=0  fuzz: one destination process per input"
+	@echo "  QUICK=1            bench: the smoke run (make bench-quick)"
+	@echo "  BENCH_OUT=DIR      bench: where results go (default build/bench)"
+	@echo "  BENCH_VARIANTS=... bench: the builds compared (default 'baseline patched')"
+	@echo "  BENCH_ONLY=a,b     bench: only these scenarios"
+	@echo "  BENCH_IDLE_RAM=MB  bench: -m of the idle guest of scenario 1 (4096)"
+	@echo "  SEND=yes           send: really send (default: dry run)"
+	@echo "  MIGTEST_ACCEL=kvm|tcg  the migration cases, bench, fuzz: force the accelerator"
+	@echo "  MIGTEST_TEST_TIMEOUT=S the migration cases: watchdog of each test method (600)"
+	@echo "  MIGTEST_CHAOS_SEED=S MIGTEST_CHAOS_N=N  case 057: replay one seed, iterations"
+	@echo "  MIGTEST_CHAOS_BLK=0 MIGTEST_CHAOS_REUSE=0 MIGTEST_CHAOS_ITER_TIMEOUT=S"
+	@echo "                     case 057: no block migration, a fresh source per"
+	@echo "                     iteration, the bound of an iteration (180)"
+	@echo "  Internal (set by one script for another): BISECT_UPTO (bisect.sh to"
+	@echo "  build.sh), MIGTEST_FIGURES (check.sh to the cases), MIGTEST_DIR"
+	@echo "  (fuzz.py to migtest.py), QEMU (bench.py to migtest.py)"
 
 deps:
 	@$(SH) scripts/deps.sh
@@ -61,16 +91,16 @@ fetch:
 build: deps
 	@$(SH) scripts/build.sh patched
 
-pristine: deps
-	@$(SH) scripts/build.sh pristine
+baseline: deps
+	@$(SH) scripts/build.sh baseline
 
 check: build
 	@$(SH) scripts/check.sh patched
 
-check-pristine: pristine
-	@$(SH) scripts/check.sh pristine
+check-baseline: baseline
+	@$(SH) scripts/check.sh baseline
 
-check-series:
+check-patches:
 	@$(SH) scripts/check.sh series-only
 
 bisect: deps
@@ -103,13 +133,14 @@ series-check: build
 	@$(SH) scripts/series-check.sh
 
 send: build
+	@$(SH) scripts/deps.sh send
 	@$(SH) scripts/send.sh
 
 # Both builds, then each scenario on both in turn (README, "Benchmarks").
-bench: build pristine bench-deps
+bench: build baseline bench-deps
 	@QUICK=$(QUICK) $(SH) scripts/bench.sh
 
-bench-quick: build pristine bench-deps
+bench-quick: build baseline bench-deps
 	@QUICK=1 $(SH) scripts/bench.sh
 
 bench-deps:

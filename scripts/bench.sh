@@ -1,11 +1,11 @@
 #!/bin/sh
-# scripts/bench.sh: the migration benchmarks (make bench), pristine v1.3.0
+# scripts/bench.sh: the migration benchmarks (make bench), baseline v1.3.0
 # against the series, each scenario on both builds in turn (scripts/bench.py
 # does the work; README, "Benchmarks", says what is measured).
 #   QUICK=1         a smoke run of about a minute: 1 round, small sizes;
 #                   exits non-zero if a scenario errors or gives no sample
 #   BENCH_OUT=DIR   where results go (default build/bench)
-#   BENCH_VARIANTS  the builds to compare (default "pristine patched")
+#   BENCH_VARIANTS  the builds to compare (default "baseline patched")
 #   BENCH_ONLY      a comma-separated list of scenarios (default all)
 #   BENCH_IDLE_RAM  -m of the idle guest of scenario 1 (default 4096)
 # Writes report.md, results.json and PNG plots; progress goes to stderr.
@@ -13,10 +13,10 @@
 . "$(dirname "$0")/lib.sh"
 
 out=${BENCH_OUT:-$BUILD/bench}
-variants=${BENCH_VARIANTS:-pristine patched}
+variants=${BENCH_VARIANTS:-baseline patched}
 for v in $variants; do
-    [ -x "$BUILD/obj/$v/x86_64-softmmu/qemu-system-x86_64" ] ||
-        die "bench: build/obj/$v is not built (make build pristine)"
+    [ -x "$(qemu_system "$BUILD/obj/$v")" ] ||
+        die "bench: build/obj/$v is not built (make build baseline)"
 done
 command -v gnuplot > /dev/null ||
     warn "bench: gnuplot is missing, no plots (sh scripts/deps.sh bench)"

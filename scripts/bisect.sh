@@ -19,7 +19,6 @@ total=$(series_patches series | wc -l)
 from=${FROM:-1}
 to=${TO:-$total}
 [ "$to" -le "$total" ] || die "TO=$to is past the last patch ($total)"
-obj=$BUILD/obj/bisect
 src=$BUILD/src/bisect
 logs=$BUILD/logs/bisect
 mkdir -p "$logs"
@@ -58,10 +57,7 @@ while [ "$k" -le "$to" ]; do
     fi
     what="builds"
     if grep -q ' migration-fast' "$src/tests/qemu-iotests/group" 2> /dev/null; then
-        if ! (cd "$src/tests/qemu-iotests" &&
-              QEMU_PROG=$obj/x86_64-softmmu/qemu-system-x86_64 \
-              QEMU_IMG_PROG=$obj/qemu-img QEMU_IO_PROG=$obj/qemu-io \
-              ./check -T -nocache -qcow2 -g migration-fast) \
+        if ! sh "$TOP/scripts/iotest.sh" bisect -qcow2 -g migration-fast \
               > "$logs/test-$k.log" 2>&1; then
             grep -E '^(Failures|Failed|Not run)' "$logs/test-$k.log"
             echo "FAIL [$k/$total] $p: fast migration cases fail (see $logs/test-$k.log)"

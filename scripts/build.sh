@@ -6,7 +6,7 @@
 
 . "$(dirname "$0")/lib.sh"
 
-variant=${1:?usage: build.sh patched|pristine|asan}
+variant=${1:?usage: build.sh patched|baseline|asan}
 # "asan" is the patched tree built again with the sanitizers of
 # QEMU_ASAN_CFLAGS (make check-asan): a build folder of its own, no tree.
 tree=$variant cflags=
@@ -51,7 +51,7 @@ if [ -d "$src/tests/migration" ]; then
     make -C "$obj" check-migration-deps >> "$obj/build.log" 2>&1 ||
         die "$variant: building the migration test guest failed; see $obj/build.log"
 fi
-for f in x86_64-softmmu/qemu-system-x86_64 qemu-img qemu-io; do
+for f in "$QEMU_SYSTEM_REL" qemu-img qemu-io; do
     [ -x "$obj/$f" ] || die "$variant: $f was not built"
 done
 log "$variant: built in $obj"

@@ -9,25 +9,20 @@
 . "$(dirname "$0")/lib.sh"
 
 iterations=${N:-1000}
-obj=$BUILD/obj/patched
-dir=$BUILD/src/patched/tests/qemu-iotests
 logs=$BUILD/logs/chaos
 rm -rf "$logs"
 mkdir -p "$logs"
-[ -x "$obj/x86_64-softmmu/qemu-system-x86_64" ] || die "build first: make"
+[ -x "$(qemu_system "$BUILD/obj/patched")" ] || die "build first: make"
 
 # An iteration takes 2-10 s; bound the whole run all the same.
 limit=$((iterations * 30 + 300))
 log "chaos: $iterations iterations${SEED:+ from seed $SEED}, at most ${limit}s"
 start=$(now)
 rc=0
-(cd "$dir" &&
- QEMU_PROG=$obj/x86_64-softmmu/qemu-system-x86_64 \
- QEMU_IMG_PROG=$obj/qemu-img QEMU_IO_PROG=$obj/qemu-io \
- MIGTEST_FIGURES=$logs/iterations.log MIGTEST_CHAOS_N=$iterations \
- MIGTEST_CHAOS_SEED=${SEED:-} MIGTEST_TEST_TIMEOUT=$limit \
- timeout -k 30 "$limit" ./check -T -nocache -qcow2 -g migration-chaos) \
-    > "$logs/chaos.log" 2>&1 || rc=$?
+MIGTEST_FIGURES=$logs/iterations.log MIGTEST_CHAOS_N=$iterations \
+MIGTEST_CHAOS_SEED=${SEED:-} MIGTEST_TEST_TIMEOUT=$limit \
+    timeout -k 30 "$limit" sh "$TOP/scripts/iotest.sh" patched -qcow2 \
+    -g migration-chaos > "$logs/chaos.log" 2>&1 || rc=$?
 
 grep -e 'base seed' -e 'iterations in' -e 'invariant' \
     "$logs/iterations.log" 2> /dev/null || true

@@ -1,18 +1,14 @@
 #!/bin/sh
 # scripts/check-git-am.sh: the series must apply with plain `git am` (no
-# fuzz, no 3-way) to a pristine v1.3.0 on its own, as a reviewer applies
+# fuzz, no 3-way) to an unmodified v1.3.0 on its own, as a reviewer applies
 # it; the host layer must then apply on top.  Works in build/git-am, a
 # scratch clone of the upstream cache.  One PASS/FAIL line per patch.
 
 . "$(dirname "$0")/lib.sh"
 
-sh "$TOP/scripts/fetch-upstream.sh" 2> /dev/null ||
-    sh "$TOP/scripts/fetch-upstream.sh"
 repo=$BUILD/git-am
-rm -rf "$repo"
-git clone -q --shared --no-checkout "$CACHE_GIT" "$repo" 2> /dev/null
+scratch_clone "$repo"
 cd "$repo"
-git checkout -q --detach "$QEMU_COMMIT"
 git config user.name "check-git-am"
 git config user.email "check-git-am@localhost"
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # scripts/check.sh VARIANT: run the project's tests against build/obj/VARIANT
-# ("patched" or "pristine"), or only the series checks ("series-only").
-# Stages: patch hygiene, `git am` of the series, QEMU's own make check
+# ("patched" or "baseline"), or only the series checks ("series-only").
+# Stages: patch hygiene, documentation (make help and README list every
+# target and variable), `git am` of the series, QEMU's own make check
 # (unit and qtest), qemu-iotests (raw and qcow2, quick group), and the
 # migration cases (qemu-iotests group "migration"), then, for "patched",
 # a QUICK run of the benchmarks (scripts/bench.sh).  Prints a
@@ -20,9 +21,9 @@
 variant=${1:-patched}
 case $variant in
 series-only) tree=$variant obj= ;;
-patched|pristine) tree=$variant obj=$BUILD/obj/$variant ;;
+patched|baseline) tree=$variant obj=$BUILD/obj/$variant ;;
 asan) tree=patched obj=$BUILD/obj/asan ;;
-*) die "usage: check.sh patched|pristine|asan|series-only" ;;
+*) die "usage: check.sh patched|baseline|asan|series-only" ;;
 esac
 src=${SRC:-$BUILD/src/$tree}
 obj=${OBJ:-$obj}
@@ -89,7 +90,14 @@ stage() {
 }
 
 stage_hygiene() {
-    sh "$TOP/scripts/check-series.sh" > "$1" 2> "$logs/hygiene.log" || true
+    sh "$TOP/scripts/check-patches.sh" > "$1" 2> "$logs/hygiene.log" || true
+}
+
+# Every Makefile target and every variable a script reads is in `make help`
+# and README's "Targets and variables" (scripts/check-docs.py).
+stage_docs() {
+    python3 "$TOP/scripts/check-docs.py" > "$1" 2> "$logs/docs.log" || true
+    [ -s "$1" ] || echo "FAIL check-docs.py gave no result, see $logs/docs.log" > "$1"
 }
 
 stage_git_am() {
@@ -97,13 +105,16 @@ stage_git_am() {
     sed -n 's/^\(PASS\|FAIL\) git am /\1 /p' "$logs/git-am.log" > "$1"
     grep -q '^FAIL' "$1" && sed -n 's/^    /FAIL-DETAIL /p' "$logs/git-am.log" |
         head -n 5 >&2
-    [ -s "$1" ] || echo "FAIL setup see $logs/git-am.log" > "$1"
+    if [ ! -s "$1" ]; then
+        why=$(grep -m 1 '^error: ' "$logs/git-am.log" | sed 's/^error: //')
+        echo "FAIL setup ${why:+$why, }see $logs/git-am.log" > "$1"
+    fi
 }
 
 # QEMU's own `make check`: unit tests and qtests, one result per gtester
 # program (gtester prints PASS:/FAIL: per program with V=1).
 stage_qemu_check() {
-    [ -x "$obj/x86_64-softmmu/qemu-system-x86_64" ] ||
+    [ -x "$(qemu_system "$obj")" ] ||
         { echo "FAIL build $obj is not built: run make" > "$1"; return; }
     rc=0
     make -C "$obj" -k check V=1 > "$logs/qemu-check.log" 2>&1 || rc=$?
@@ -113,7 +124,7 @@ stage_qemu_check() {
     fi
 }
 
-# qemu-iotests with QEMU's own `check` runner.
+# qemu-iotests with QEMU's own `check` runner (scripts/iotest.sh).
 # run_iotests NAME FORMAT GROUPS RESULTS: one result line per test, with
 # its run time (from the runner's [start] [end] stamps).
 run_iotests() {
@@ -121,13 +132,10 @@ run_iotests() {
     log "$variant: qemu-iotests -$fmt -g $groups"
     dir=$src/tests/qemu-iotests
     rm -f "$logs/$name-figures.log" "$logs/$name"-*.diff
-    (cd "$dir" &&
-     export QEMU_PROG=$obj/x86_64-softmmu/qemu-system-x86_64 \
-        QEMU_IMG_PROG=$obj/qemu-img QEMU_IO_PROG=$obj/qemu-io \
-        MIGTEST_FIGURES=$logs/$name-figures.log &&
-     rc=0 &&
-     timeout -k 30 "$IOTESTS_TIMEOUT" ./check -T -nocache "-$fmt" -g "$groups" ||
-        rc=$?
+    (rc=0
+     MIGTEST_FIGURES=$logs/$name-figures.log SRC=$src OBJ=$obj \
+        timeout -k 30 "$IOTESTS_TIMEOUT" \
+        sh "$TOP/scripts/iotest.sh" "$variant" "-$fmt" -g "$groups" || rc=$?
      [ $rc -ne 124 ] && [ $rc -ne 137 ] ||
         echo "RUNNER TIMEOUT after ${IOTESTS_TIMEOUT}s (IOTESTS_TIMEOUT)") \
         > "$logs/$name.log" 2>&1 || true
@@ -182,11 +190,11 @@ stage_migration() {
 }
 
 # QUICK=1 scripts/bench.sh: that every benchmark scenario runs and gives
-# samples (not its figures); against the pristine build too when it is built.
+# samples (not its figures); against the baseline build too when it is built.
 stage_bench_quick() {
     bq_variants=patched
-    [ ! -x "$BUILD/obj/pristine/x86_64-softmmu/qemu-system-x86_64" ] ||
-        bq_variants="pristine patched"
+    [ ! -x "$(qemu_system "$BUILD/obj/baseline")" ] ||
+        bq_variants="baseline patched"
     bq_start=$(now)
     if QUICK=1 BENCH_OUT=$logs/bench-quick BENCH_VARIANTS=$bq_variants \
         sh "$TOP/scripts/bench.sh" > "$logs/bench-quick.log" 2>&1; then
@@ -204,7 +212,7 @@ stage_bench_quick() {
 # does not list it.
 stage_asan_reports() {
     # The run-times are linked in statically (scripts/build.conf): ask one.
-    if ! ASAN_OPTIONS=help=1 "$obj/x86_64-softmmu/qemu-system-x86_64" \
+    if ! ASAN_OPTIONS=help=1 "$(qemu_system "$obj")" \
             -version 2>&1 | grep -q '^Available flags for AddressSanitizer'; then
         echo "FAIL build $obj is not built with the sanitizers" > "$1"
         return
@@ -240,9 +248,10 @@ if [ "$variant" = asan ]; then
     printf '%-16s %s\n' accelerator: "${used:-none reported}" >> "$SUMMARY"
 else
     stage hygiene
+    stage docs
     stage git_am
 fi
-if [ "$variant" = patched ] || [ "$variant" = pristine ]; then
+if [ "$variant" = patched ] || [ "$variant" = baseline ]; then
     stage qemu_check
     for fmt in $IOTESTS_FORMATS; do
         stage "iotests_$fmt"

@@ -1,9 +1,10 @@
 #!/bin/sh
-# scripts/deps.sh [bench|valgrind]: check that the build and test
+# scripts/deps.sh [bench|valgrind|send]: check that the build and test
 # dependencies are installed (scripts/build.conf lists them), with "bench"
-# those of `make bench`, with "valgrind" those of `make check-valgrind`
-# too.  As root on Debian they are installed with apt-get; otherwise the
-# exact command is printed.
+# those of `make bench`, with "valgrind" those of `make check-valgrind`,
+# with "send" git send-email (`make send`) too.  As root on Debian they
+# are installed with apt-get; otherwise the exact command is printed.
+# The only script that installs packages.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -11,6 +12,12 @@ pkgs=$BUILD_DEPS_DEBIAN cmds=
 case "${1:-}" in
 bench) pkgs="$pkgs $BENCH_DEPS_DEBIAN" cmds=gnuplot ;;
 valgrind) pkgs="$pkgs $VALGRIND_DEPS_DEBIAN" cmds=valgrind ;;
+# Listed here, not in build.conf: bisect.sh's record of the steps that
+# passed hashes build.conf, and these change no build.  git send-email
+# needs the Perl modules git-email only recommends (Mail::Address, and
+# SASL and TLS to send).
+send) pkgs="$pkgs git-email libmailtools-perl libemail-valid-perl
+        libauthen-sasl-perl libio-socket-ssl-perl" ;;
 esac
 missing=
 for pkg in $pkgs; do

@@ -68,7 +68,9 @@ SECONDS = float(sys.argv[4]) if len(sys.argv) > 4 and sys.argv[4] else 180
 BASE_SEED = int(sys.argv[5]) if len(sys.argv) > 5 and sys.argv[5] \
     else int(time.time()) % 1000000
 
-QEMU = os.path.join(QEMU_DIR, 'x86_64-softmmu', 'qemu-system-x86_64')
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lib                                            # noqa: E402
+QEMU = lib.qemu_system(QEMU_DIR)
 os.environ['QEMU'] = QEMU
 os.environ.setdefault('MIGTEST_ACCEL', 'tcg')
 os.environ['MIGTEST_DIR'] = os.path.join(QEMU_DIR, 'tests', 'migration')

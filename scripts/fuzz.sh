@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 
 obj=$BUILD/obj/asan
-[ -x "$obj/x86_64-softmmu/qemu-system-x86_64" ] || die "build first: scripts/build.sh asan"
+[ -x "$(qemu_system "$obj")" ] || die "build first: scripts/build.sh asan"
 rm -rf "$BUILD/fuzz/findings"
 # fuzz.py bounds every input and its workers; this only catches a stuck
 # interpreter (seeds' capture, FUZZ_S seconds, the findings' minimising).

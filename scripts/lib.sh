@@ -2,6 +2,7 @@
 # Sets TOP (project root), BUILD (build folder), CACHE_DIR, the pin from
 # upstream.conf and the build settings from scripts/build.conf, and
 # provides log/die helpers and the list of patches in the series file.
+# The Python scripts read the same settings from it (scripts/lib.py).
 
 set -eu
 
@@ -13,6 +14,9 @@ BUILD=${BUILD:-$TOP/build}
 CACHE_DIR=${QEMU_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/qemu-migration-thread}
 CACHE_GIT=$CACHE_DIR/qemu.git
 PATCHES=$TOP/patches
+# Where the system emulator is in a build folder (build/obj/VARIANT); the
+# other programs build.sh builds, qemu-img and qemu-io, are at its top.
+QEMU_SYSTEM_REL=x86_64-softmmu/qemu-system-x86_64
 
 log() { printf '==> %s\n' "$*" >&2; }
 warn() { printf 'warning: %s\n' "$*" >&2; }
@@ -20,6 +24,46 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # Seconds since the epoch, for stage timings.
 now() { date +%s; }
+
+# qemu_system OBJ: the system emulator of build folder OBJ.
+qemu_system() { printf '%s/%s\n' "$1" "$QEMU_SYSTEM_REL"; }
+
+# quietly CMD...: run CMD with its output put aside; if it fails, print
+# that output on stderr and return its status.
+quietly() {
+    _quietly=$(mktemp)
+    if "$@" > "$_quietly" 2>&1; then
+        rm -f "$_quietly"
+        return 0
+    else
+        set -- $? "$_quietly"
+        cat "$2" >&2
+        rm -f "$2"
+        return "$1"
+    fi
+}
+
+# scratch_clone DIR: DIR becomes a new clone of the upstream cache (the
+# pin fetched first if needed), checked out detached at the pin.  Dies
+# saying what failed.
+scratch_clone() {
+    quietly sh "$TOP/scripts/fetch-upstream.sh" ||
+        die "cannot get QEMU $QEMU_VERSION into the cache (above)"
+    rm -rf "$1"
+    # The cache has no branch: git clone warns that it looks empty.
+    quietly git clone -q --shared --no-checkout "$CACHE_GIT" "$1" ||
+        die "git clone of $CACHE_GIT into $1 failed (above)"
+    quietly git -C "$1" checkout -q --detach "$QEMU_COMMIT" ||
+        die "git checkout of $QEMU_COMMIT in $1 failed (above)"
+}
+
+# series_version: "Version:" of patches/cover-letter, the only place the
+# version of the series is set.
+series_version() {
+    _version=$(sed -n 's/^Version: *//p' "$PATCHES/cover-letter")
+    [ -n "$_version" ] || die "patches/cover-letter has no Version: line"
+    printf '%s\n' "$_version"
+}
 
 # series_patches [LAYER]: the patches named in patches/series, in order.
 # LAYER "host" gives the host-compatibility layer, "series" the
@@ -40,13 +84,13 @@ only_tests() {
 }
 
 # variant_patches VARIANT: the patches a build variant applies.
-# "patched" has both layers; "pristine" is v1.3.0 as it is, buildable on
+# "patched" has both layers; "baseline" is v1.3.0 as it is, buildable on
 # this host: the host layer and, of the series, only the patches that
 # add tests, so the same tests run against the unchanged code.
 variant_patches() {
     case "$1" in
     patched) series_patches all ;;
-    pristine)
+    baseline)
         series_patches host
         for p in $(series_patches series); do
             if only_tests "$p"; then echo "$p"; fi
@@ -57,6 +101,6 @@ variant_patches() {
         series_patches host
         series_patches series | head -n "${BISECT_UPTO:?}"
         ;;
-    *) die "unknown build variant '$1' (patched, pristine or bisect)" ;;
+    *) die "unknown build variant '$1' (patched, baseline or bisect)" ;;
     esac
 }

@@ -1,8 +1,8 @@
 #!/bin/sh
 # scripts/prepare-tree.sh VARIANT: bring build/src/VARIANT to the state
-# patches/series asks for: a pristine export of the pinned commit with
+# patches/series asks for: a clean export of the pinned commit with
 # the variant's patches pushed by quilt ("patched": host layer and the
-# series; "pristine": the host layer and the series' test patches).
+# series; "baseline": the host layer and the series' test patches).
 #
 # Incremental: the tree records each applied patch with a checksum of
 # its file.  Only patches from the first edited, added or removed one on
@@ -11,7 +11,7 @@
 
 . "$(dirname "$0")/lib.sh"
 
-variant=${1:?usage: prepare-tree.sh patched|pristine}
+variant=${1:?usage: prepare-tree.sh patched|baseline}
 src=$BUILD/src/$variant
 applied=$src/.project-applied
 want=$BUILD/src/$variant.want

@@ -8,28 +8,29 @@
 
 . "$(dirname "$0")/lib.sh"
 
-version=$(sed -n 's/^Version: *//p' "$PATCHES/cover-letter")
-out=$BUILD/series-v$version
+out=$BUILD/series-v$(series_version)
 src=$BUILD/src/patched
 [ -d "$out" ] || die "$out does not exist: run make series first"
 [ -f "$src/scripts/get_maintainer.pl" ] || die "run make first"
-if ! git send-email --help > /dev/null 2>&1; then
-    if [ "$(id -u)" -eq 0 ] && command -v apt-get > /dev/null; then
-        log "installing git-email"
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q git-email > /dev/null ||
-            die "apt-get install git-email failed"
-    else
-        die "git send-email is missing: sudo apt-get install git-email"
-    fi
-fi
+git send-email --help > /dev/null 2>&1 ||
+    die "git send-email is missing: sh scripts/deps.sh send (make send runs it)"
 
 # Maintainers of every file the series touches.  In v1.3.0 migration.c,
 # savevm.c, arch_init.c, memory.c and exec.c have no section: they fall to
 # "General Project Administration", which get_maintainer.pl does not add
 # by itself.
-cc=$(cd "$src" && for p in "$out"/*.patch; do
-        perl scripts/get_maintainer.pl --no-git --no-rolestats --no-l "$p"
-     done 2> /dev/null | sort -u)
+# Its notice that the tree is no git repository is put aside; its
+# errors are shown.
+found=$(mktemp)
+trap 'rm -f "$found" "$found.err"' EXIT
+for p in "$out"/*.patch; do
+    (cd "$src" && perl scripts/get_maintainer.pl --no-git --no-rolestats \
+        --no-l "$p") >> "$found" 2> "$found.err" || {
+        cat "$found.err" >&2
+        die "scripts/get_maintainer.pl failed on ${p##*/}"
+    }
+done
+cc=$(sort -u "$found")
 general=$(awk '/^General Project Administration/ { f = 1; next }
                f && /^M:/ { sub(/^M: */, ""); print }
                f && /^$/ { exit }' "$src/MAINTAINERS")

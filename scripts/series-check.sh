@@ -1,15 +1,14 @@
 #!/bin/sh
 # scripts/series-check.sh: check build/series-vN/ as a reviewer would:
 # v1.3.0's scripts/checkpatch.pl on every patch (no error allowed;
-# warnings are listed), the patches applied with `git am` to a pristine
+# warnings are listed), the patches applied with `git am` to an unmodified
 # v1.3.0 in a scratch repository, and every patch built with -Werror and
 # the fast migration cases run on it (scripts/bisect.sh).  Fails naming the
 # first offending patch.
 
 . "$(dirname "$0")/lib.sh"
 
-version=$(sed -n 's/^Version: *//p' "$PATCHES/cover-letter")
-out=$BUILD/series-v$version
+out=$BUILD/series-v$(series_version)
 [ -d "$out" ] || die "$out does not exist: run make series first"
 checkpatch=$BUILD/src/patched/scripts/checkpatch.pl
 [ -f "$checkpatch" ] || die "no checkpatch.pl in $BUILD/src/patched: run make first"
@@ -31,11 +30,9 @@ for p in "$out"/*.patch; do
 done
 [ $fail -eq 0 ] || { echo "0 passed, 1 failed"; exit 1; }
 
-# git am of exactly what would be mailed, on a pristine v1.3.0.
+# git am of exactly what would be mailed, on an unmodified v1.3.0.
 repo=$BUILD/series-check-git
-rm -rf "$repo"
-git clone -q --shared --no-checkout "$CACHE_GIT" "$repo" 2> /dev/null
-git -C "$repo" checkout -q --detach "$QEMU_COMMIT"
+scratch_clone "$repo"
 for p in "$out"/*.patch; do
     case $p in *0000-cover-letter.patch) continue ;; esac
     if ! git -C "$repo" am -q "$p" > "$repo.log" 2>&1; then

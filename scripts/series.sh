@@ -1,7 +1,7 @@
 #!/bin/sh
 # scripts/series.sh: write the series (not the host layer) as a reviewer
 # gets it: build/series-vN/ with a cover letter "[PATCH vN 00/MM]" and the
-# patches "[PATCH vN NN/MM]", from `git format-patch` on a pristine v1.3.0
+# patches "[PATCH vN NN/MM]", from `git format-patch` on an unmodified v1.3.0
 # with the series applied by `git am`.  The version, title and text of the
 # cover letter come from patches/cover-letter; how it was tested from the
 # last `make check` summary; the benchmark table from `make bench`'s JSON.
@@ -9,16 +9,14 @@
 . "$(dirname "$0")/lib.sh"
 
 cover=$PATCHES/cover-letter
-version=$(sed -n 's/^Version: *//p' "$cover")
+version=$(series_version)
 title=$(sed -n 's/^Title: *//p' "$cover")
-[ -n "$version" ] && [ -n "$title" ] || die "patches/cover-letter needs Version: and Title: lines"
+[ -n "$title" ] || die "patches/cover-letter needs a Title: line"
 out=$BUILD/series-v$version
 repo=$BUILD/series-git
 
-sh "$TOP/scripts/fetch-upstream.sh" 2> /dev/null || sh "$TOP/scripts/fetch-upstream.sh"
-rm -rf "$repo" "$out"
-git clone -q --shared --no-checkout "$CACHE_GIT" "$repo" 2> /dev/null
-git -C "$repo" checkout -q --detach "$QEMU_COMMIT"
+rm -rf "$out"
+scratch_clone "$repo"
 n=0
 for p in $(series_patches series); do
     git -C "$repo" am -q --committer-date-is-author-date "$PATCHES/$p" ||

@@ -10,10 +10,10 @@
 variant=${1:-patched}
 src=$BUILD/src/$variant
 obj=$BUILD/obj/$variant
-[ -x "$obj/x86_64-softmmu/qemu-system-x86_64" ] ||
+[ -x "$(qemu_system "$obj")" ] ||
     die "$obj is not built: run make"
 command -v valgrind > /dev/null ||
-    die "valgrind is missing: apt-get install valgrind"
+    die "valgrind is missing: sh scripts/deps.sh valgrind"
 
 out=$BUILD/valgrind/$variant
 rm -rf "$out"
@@ -21,7 +21,7 @@ mkdir -p "$out"
 log "$variant: a migration with its source under valgrind (log in $out/valgrind.log)"
 cd "$out"
 TEST_DIR=$out IMGFMT=raw IMGPROTO=file \
-QEMU=$obj/x86_64-softmmu/qemu-system-x86_64 \
+QEMU=$(qemu_system "$obj") \
 QEMU_IMG=$obj/qemu-img QEMU_IO=$obj/qemu-io \
 PYTHONPATH=$src/tests/qemu-iotests${PYTHONPATH:+:$PYTHONPATH} \
     python3 "$TOP/tests/valgrind/migration-memcheck.py" "$out/valgrind.log"

@@ -1,7 +1,12 @@
 #!/bin/sh
-# scripts/check-series.sh: patch hygiene.  Every patch named in
+# scripts/check-patches.sh: patch hygiene.  Every patch named in
 # patches/series exists and carries From:, Subject: and a Signed-off-by:
 # of the same person as From:; every patch file is named in the series.
+# Provenance: every patch of the host layer (host/) says in its message
+# where it stands upstream, with a trailer
+#   Upstream-Status: Inappropriate [why]       (never to go upstream)
+#   Upstream-Status: Backport [commit <sha>]   (taken from upstream)
+# and no patch of the series (what goes to the list) has one.
 # Prints one PASS/FAIL line per patch; exits non-zero on any failure.
 
 . "$(dirname "$0")/lib.sh"
@@ -30,6 +35,24 @@ for p in $listed; do
         why="${why:+$why, }no Signed-off-by: from the author ($from)"
     fi
     grep -q '^diff --git ' "$f" || why="${why:+$why, }no diff"
+    # The commit message: up to the "---" before the diffstat.
+    status=$(sed -n '/^---$/q; s/^Upstream-Status: *//p' "$f")
+    case $p in
+    host/*)
+        if [ -z "$status" ]; then
+            why="${why:+$why, }no Upstream-Status: trailer (host layer)"
+        elif [ "$(printf '%s\n' "$status" | wc -l)" -ne 1 ]; then
+            why="${why:+$why, }more than one Upstream-Status: trailer"
+        elif ! printf '%s\n' "$status" | grep -Eqx \
+                'Inappropriate \[[^]]+\]|Backport \[commit [0-9a-f]{7,40}\]'; then
+            why="${why:+$why, }Upstream-Status: '$status' is neither 'Inappropriate [...]' nor 'Backport [commit <sha>]'"
+        fi
+        ;;
+    *)
+        [ -z "$status" ] ||
+            why="${why:+$why, }Upstream-Status: in a patch of the series (host layer only)"
+        ;;
+    esac
     if [ -n "$why" ]; then result FAIL "$p" "$why"; else result PASS "$p"; fi
 done
 
