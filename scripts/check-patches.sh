@@ -7,6 +7,7 @@
 #   Upstream-Status: Inappropriate [why]       (never to go upstream)
 #   Upstream-Status: Backport [commit <sha>]   (taken from upstream)
 # and no patch of the series (what goes to the list) has one.
+# Every series (a folder of patches/ but host/) has a cover letter.
 # Prints one PASS/FAIL line per patch; exits non-zero on any failure.
 
 . "$(dirname "$0")/lib.sh"
@@ -54,6 +55,24 @@ for p in $listed; do
         ;;
     esac
     if [ -n "$why" ]; then result FAIL "$p" "$why"; else result PASS "$p"; fi
+done
+
+# Each series has a cover letter whose header gives its Version: and
+# Title: (make series writes "[PATCH vN 00/MM] Title" from them).
+for name in $(series_names); do
+    cover=$PATCHES/$name/cover-letter
+    why=
+    if [ ! -f "$cover" ]; then
+        why="no cover-letter"
+    else
+        header=$(sed -n '1,/^$/p' "$cover")
+        printf '%s\n' "$header" | grep -Eq '^Version: *[0-9]+$' ||
+            why="no Version: N in its header"
+        printf '%s\n' "$header" | grep -Eq '^Title: *[^ ]' ||
+            why="${why:+$why, }no Title: in its header"
+    fi
+    if [ -n "$why" ]; then result FAIL "$name/cover-letter" "$why"
+    else result PASS "$name/cover-letter"; fi
 done
 
 for f in $(cd "$PATCHES" && find . -name '*.patch' -type f | sed 's|^\./||' | sort); do

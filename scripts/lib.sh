@@ -57,24 +57,44 @@ scratch_clone() {
         die "git checkout of $QEMU_COMMIT in $1 failed (above)"
 }
 
-# series_version: "Version:" of patches/cover-letter, the only place the
-# version of the series is set.
+# series_names: the series of the stack in the order patches/series
+# applies them: every folder of patches/ but host/ is one series as it
+# goes to the list, with its own cover letter.
+series_names() {
+    series_patches series | sed 's|/.*||' | awk '!seen[$0]++'
+}
+
+# series_version NAME: "Version:" of patches/NAME/cover-letter, the only
+# place the version of that series is set.
 series_version() {
-    _version=$(sed -n 's/^Version: *//p' "$PATCHES/cover-letter")
-    [ -n "$_version" ] || die "patches/cover-letter has no Version: line"
+    _cover=$PATCHES/${1:?series_version: which series?}/cover-letter
+    [ -f "$_cover" ] || die "$_cover does not exist"
+    _version=$(sed -n 's/^Version: *//p' "$_cover")
+    [ -n "$_version" ] || die "$_cover has no Version: line"
     printf '%s\n' "$_version"
 }
 
+# series_dir NAME: where `make series` writes series NAME, as mailed.
+series_dir() {
+    printf '%s/series/%s-v%s\n' "$BUILD" "$1" "$(series_version "$1")"
+}
+
 # series_patches [LAYER]: the patches named in patches/series, in order.
-# LAYER "host" gives the host-compatibility layer, "series" the
-# migration series (everything outside host/), "all" (default) both.
+# LAYER "host" gives the host-compatibility layer, "series" every series
+# that goes to the list (everything outside host/), "all" (default)
+# both, and the name of one series (a folder: stable, thread...) that
+# series alone.
 series_patches() {
     sed -e 's/#.*//' -e 's/[[:space:]].*//' -e '/^$/d' "$PATCHES/series" |
     case "${1:-all}" in
     host) grep '^host/' || true ;;
     series) grep -v '^host/' || true ;;
     all) cat ;;
-    *) die "series_patches: unknown layer $1" ;;
+    *)
+        [ -f "$PATCHES/$1/cover-letter" ] ||
+            die "series_patches: no series named $1 (patches/$1/cover-letter)"
+        grep "^$1/" || true
+        ;;
     esac
 }
 

@@ -1,6 +1,7 @@
 #!/bin/sh
-# scripts/send.sh: print the git send-email command for build/series-vN/
-# (To: qemu-devel, Cc: the maintainers upstream's scripts/get_maintainer.pl
+# scripts/send.sh: print the git send-email command for each series,
+# build/series/NAME-vN/ in the order they apply (SERIES=NAME: that one
+# only; each goes out as its own thread) (To: qemu-devel, Cc: the maintainers upstream's scripts/get_maintainer.pl
 # names for the files the series touches, from MAINTAINERS at the pinned
 # commit) and run it with --dry-run.  It only sends for real when
 # SEND=yes is set by whoever sends it, who must also add their own
@@ -8,9 +9,12 @@
 
 . "$(dirname "$0")/lib.sh"
 
-out=$BUILD/series-v$(series_version)
+names=${SERIES:-$(series_names)}
 src=$BUILD/src/patched
-[ -d "$out" ] || die "$out does not exist: run make series first"
+for name in $names; do
+    out=$(series_dir "$name")
+    [ -d "$out" ] || die "$out does not exist: run make series first"
+done
 [ -f "$src/scripts/get_maintainer.pl" ] || die "run make first"
 git send-email --help > /dev/null 2>&1 ||
     die "git send-email is missing: sh scripts/deps.sh send (make send runs it)"
@@ -23,36 +27,40 @@ git send-email --help > /dev/null 2>&1 ||
 # errors are shown.
 found=$(mktemp)
 trap 'rm -f "$found" "$found.err"' EXIT
-for p in "$out"/*.patch; do
-    (cd "$src" && perl scripts/get_maintainer.pl --no-git --no-rolestats \
-        --no-l "$p") >> "$found" 2> "$found.err" || {
-        cat "$found.err" >&2
-        die "scripts/get_maintainer.pl failed on ${p##*/}"
-    }
-done
-cc=$(sort -u "$found")
-general=$(awk '/^General Project Administration/ { f = 1; next }
-               f && /^M:/ { sub(/^M: */, ""); print }
-               f && /^$/ { exit }' "$src/MAINTAINERS")
-cc=$(printf '%s\n%s\n' "$cc" "$general" | grep -v '^$' | sort -u)
+for name in $names; do
+    out=$(series_dir "$name")
+    : > "$found"
+    for p in "$out"/*.patch; do
+        (cd "$src" && perl scripts/get_maintainer.pl --no-git --no-rolestats \
+            --no-l "$p") >> "$found" 2> "$found.err" || {
+            cat "$found.err" >&2
+            die "scripts/get_maintainer.pl failed on ${p##*/}"
+        }
+    done
+    cc=$(sort -u "$found")
+    general=$(awk '/^General Project Administration/ { f = 1; next }
+                   f && /^M:/ { sub(/^M: */, ""); print }
+                   f && /^$/ { exit }' "$src/MAINTAINERS")
+    cc=$(printf '%s\n%s\n' "$cc" "$general" | grep -v '^$' | sort -u)
 
-set -- --to=qemu-devel@nongnu.org
-while IFS= read -r who; do
-    set -- "$@" "--cc=$who"
-done <<CC
+    set -- --to=qemu-devel@nongnu.org
+    while IFS= read -r who; do
+        set -- "$@" "--cc=$who"
+    done <<CC
 $cc
 CC
-set -- "$@" --suppress-cc=self --no-chain-reply-to
+    set -- "$@" --suppress-cc=self --no-chain-reply-to
 
-echo "Command (add your own Signed-off-by to each patch first):"
-printf '  git send-email'
-for a in "$@"; do printf " '%s'" "$a"; done
-printf ' %s/*.patch\n\n' "$out"
+    echo "Command (add your own Signed-off-by to each patch first):"
+    printf '  git send-email'
+    for a in "$@"; do printf " '%s'" "$a"; done
+    printf ' %s/*.patch\n\n' "$out"
 
-if [ "${SEND:-}" = yes ]; then
-    git send-email "$@" "$out"/*.patch
-else
-    git send-email --dry-run --confirm=never "$@" "$out"/*.patch
-    echo
-    echo "Dry run only; SEND=yes make send sends it for real."
-fi
+    if [ "${SEND:-}" = yes ]; then
+        git send-email "$@" "$out"/*.patch
+    else
+        git send-email --dry-run --confirm=never "$@" "$out"/*.patch
+        echo
+        echo "Dry run only; SEND=yes make send sends it for real."
+    fi
+done
