@@ -3,7 +3,10 @@
 # series one patch at a time onto the host layer in build/src/bisect,
 # rebuilds incrementally with -Werror after each, and runs the fast
 # migration cases (qemu-iotests group "migration-fast") once the series
-# has added them.  Stops at, and names, the first patch that breaks.
+# has added them; at the last patch of each series (the top that the
+# next series applies on) the whole "migration" group instead, so that
+# every series is shown to work without the ones after it.  Stops at,
+# and names, the first patch that breaks.
 # FROM=N starts at the Nth patch (the ones before are pushed unchecked);
 # TO=N stops after the Nth (a reshaped part of the series, checked alone).
 # A step whose inputs (the build settings and every patch up to it,
@@ -26,10 +29,18 @@ mkdir -p "$logs"
 done_dir=$CACHE_DIR/bisect-passed
 mkdir -p "$done_dir"
 
+# series_top K: true if patch K is the last of its series.
+series_top() {
+    _this=$(series_patches series | sed -n "${1}p")
+    _next=$(series_patches series | sed -n "$(($1 + 1))p")
+    [ "${_this%%/*}" != "${_next%%/*}" ]
+}
+
 # step_key K: a checksum of what step K builds and tests.
 step_key() {
     {
         cat "$TOP/scripts/build.conf"
+        if series_top "$1"; then echo "top of a series: the migration group"; fi
         for q in $(BISECT_UPTO=$1 variant_patches bisect); do
             echo "$q"
             cat "$PATCHES/$q"
@@ -56,15 +67,19 @@ while [ "$k" -le "$to" ]; do
         exit 1
     fi
     what="builds"
-    if grep -q ' migration-fast' "$src/tests/qemu-iotests/group" 2> /dev/null; then
-        if ! sh "$TOP/scripts/iotest.sh" bisect -qcow2 -g migration-fast \
+    group=migration-fast cases="fast cases"
+    if series_top "$k"; then
+        group=migration cases="migration cases (top of ${p%%/*})"
+    fi
+    if grep -q " $group" "$src/tests/qemu-iotests/group" 2> /dev/null; then
+        if ! sh "$TOP/scripts/iotest.sh" bisect -qcow2 -g "$group" \
               > "$logs/test-$k.log" 2>&1; then
             grep -E '^(Failures|Failed|Not run)' "$logs/test-$k.log"
-            echo "FAIL [$k/$total] $p: fast migration cases fail (see $logs/test-$k.log)"
+            echo "FAIL [$k/$total] $p: $cases fail (see $logs/test-$k.log)"
             echo "$passed passed, 1 failed"
             exit 1
         fi
-        what="builds, $(sed -n 's/^Passed all \([0-9]*\) tests/\1/p' "$logs/test-$k.log") fast cases pass"
+        what="builds, $(sed -n 's/^Passed all \([0-9]*\) tests/\1/p' "$logs/test-$k.log") $cases pass"
     fi
     echo "PASS [$k/$total] $p: $what ($(($(now) - t0))s)"
     echo "$(date -u '+%Y-%m-%d %H:%M UTC'): $what" > "$done_dir/$key"

@@ -4,8 +4,8 @@
 # error allowed; warnings are listed), each series applied with `git am`
 # on an unmodified v1.3.0 and the series before it, in a scratch
 # repository, and every patch built with -Werror and the fast migration
-# cases run on it (scripts/bisect.sh).  Fails naming the first offending
-# patch.
+# cases run on it, the whole migration group on the last patch of each
+# series (scripts/bisect.sh).  Fails naming the first offending patch.
 
 . "$(dirname "$0")/lib.sh"
 
