@@ -13,6 +13,9 @@ logs=$BUILD/logs/chaos
 rm -rf "$logs"
 mkdir -p "$logs"
 [ -x "$(qemu_system "$BUILD/obj/patched")" ] || die "build first: make"
+# A run that was killed leaves its FIFOs and images behind, named by
+# seed: a later run over the same seeds must not trip over them.
+rm -f "$BUILD/src/patched/tests/qemu-iotests/scratch/migtest-057-"*
 
 # An iteration takes 2-10 s; bound the whole run all the same.
 limit=$((iterations * 30 + 300))
