@@ -4,9 +4,11 @@
 # rebuilds incrementally with -Werror after each, and runs the fast
 # migration cases (qemu-iotests group "migration-fast") once the series
 # has added them; at the last patch of each series (the top that the
-# next series applies on) the whole "migration" group instead, so that
-# every series is shown to work without the ones after it.  Stops at,
-# and names, the first patch that breaks.
+# next series applies on) the tree's whole make check instead (check.sh
+# bisect: QEMU's unit tests and qtests, qemu-iotests quick on raw and
+# qcow2, the "migration" group), so that every series is shown to work
+# without the ones after it.  Stops at, and names, the first patch that
+# breaks.
 # FROM=N starts at the Nth patch (the ones before are pushed unchecked);
 # TO=N stops after the Nth (a reshaped part of the series, checked alone).
 # A step whose inputs (the build settings and every patch up to it,
@@ -40,7 +42,10 @@ series_top() {
 step_key() {
     {
         cat "$TOP/scripts/build.conf"
-        if series_top "$1"; then echo "top of a series: the migration group"; fi
+        if series_top "$1"; then
+            echo "top of a series: check.sh bisect"
+            cat "$TOP/scripts/check.sh" "$TOP/tests/known-failures"
+        fi
         for q in $(BISECT_UPTO=$1 variant_patches bisect); do
             echo "$q"
             cat "$PATCHES/$q"
@@ -67,11 +72,17 @@ while [ "$k" -le "$to" ]; do
         exit 1
     fi
     what="builds"
-    group=migration-fast cases="fast cases"
     if series_top "$k"; then
-        group=migration cases="migration cases (top of ${p%%/*})"
-    fi
-    if grep -q " $group" "$src/tests/qemu-iotests/group" 2> /dev/null; then
+        if ! sh "$TOP/scripts/check.sh" bisect > "$logs/check-$k.log" 2>&1; then
+            sed -n '/^== summary/,$p' "$logs/check-$k.log"
+            grep '^FAIL' "$logs/check-$k.log" | head -n 20
+            echo "FAIL [$k/$total] $p: make check of the top of ${p%%/*} fails (see $logs/check-$k.log)"
+            echo "$passed passed, 1 failed"
+            exit 1
+        fi
+        what="builds, top of ${p%%/*}, make check: $(grep -E '^[0-9]+ passed, ' "$logs/check-$k.log" | tail -n 1)"
+    elif grep -q " migration-fast" "$src/tests/qemu-iotests/group" 2> /dev/null; then
+        group=migration-fast cases="fast cases"
         if ! sh "$TOP/scripts/iotest.sh" bisect -qcow2 -g "$group" \
               > "$logs/test-$k.log" 2>&1; then
             grep -E '^(Failures|Failed|Not run)' "$logs/test-$k.log"
