@@ -35,8 +35,8 @@ help:
 	@echo "                     qemu-iotests quick group, the migration group)"
 	@echo "  make series        format each series for the list (patches/NAME/ ->"
 	@echo "                     build/series/NAME-vN/, in the order they apply)"
-	@echo "  make series-check  checkpatch and git am of each build/series/NAME-vN/,"
-	@echo "                     then make bisect"
+	@echo "  make series-check  make series, then checkpatch and git am of each"
+	@echo "                     build/series/NAME-vN/, then make bisect"
 	@echo "  make send          print the git send-email command of each series and"
 	@echo "                     dry-run it"
 	@echo "  make check-valgrind a migration's source under valgrind memcheck"
@@ -135,7 +135,7 @@ check-chaos: build
 series:
 	@$(SH) scripts/series.sh
 
-series-check: build
+series-check: build series
 	@$(SH) scripts/series-check.sh
 
 send: build

@@ -4,8 +4,10 @@
 # error allowed; warnings are listed), each series applied with `git am`
 # on an unmodified v1.3.0 and the series before it, in a scratch
 # repository, and every patch built with -Werror and the fast migration
-# cases run on it, the whole migration group on the last patch of each
+# cases run on it, the tree's make check on the last patch of each
 # series (scripts/bisect.sh).  Fails naming the first offending patch.
+# `make series-check` writes build/series/ first (make series), so that
+# what it checks is the stack as it is.
 
 . "$(dirname "$0")/lib.sh"
 
