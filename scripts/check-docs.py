@@ -62,22 +62,37 @@ def variables():
             continue            # its comments name os.environ['X']
         for name in py_reads(read(path)):
             found.setdefault(name, set()).add(os.path.relpath(path, TOP))
-    series = os.path.join(TOP, 'patches', 'series')
-    for line in read(series).splitlines():
-        p = line.split('#')[0].strip()
-        if not p or p.startswith('host/'):
-            continue
-        path = os.path.join(TOP, 'patches', p.split()[0])
-        if not os.path.isfile(path):
-            continue            # check-patches.sh reports it
+    for path in series_patch_paths():
         added = '\n'.join(l[1:] for l in read(path).splitlines()
                           if l.startswith('+') and not l.startswith('+++'))
         for name in py_reads(added):
             if name.startswith('MIGTEST_'):
-                found.setdefault(name, set()).add('patches/' + p.split()[0])
+                found.setdefault(name, set()).add(os.path.relpath(path, TOP))
     for name in SYSTEM:
         found.pop(name, None)
     return found
+
+
+def series_patch_paths():
+    '''The files of the series' patches (patches/series outside host/)'''
+    for line in read(os.path.join(TOP, 'patches', 'series')).splitlines():
+        p = line.split('#')[0].strip()
+        if p and not p.startswith('host/'):
+            path = os.path.join(TOP, 'patches', p.split()[0])
+            if os.path.isfile(path):
+                yield path
+
+
+def series_cases():
+    '''{qemu-iotests case the series adds: the patch that adds it}'''
+    new_case = re.compile(r'^diff --git a/tests/qemu-iotests/([0-9]{3}) '
+                          r'b/tests/qemu-iotests/\1\nnew file mode',
+                          re.M)
+    cases = {}
+    for path in series_patch_paths():
+        for case in new_case.findall(read(path)):
+            cases[case] = os.path.relpath(path, TOP)
+    return cases
 
 
 def makefile_rules():
@@ -158,6 +173,15 @@ def main():
                'read by %s, not listed by %s'
                % (', '.join(sorted(where)), ' nor '.join(missing))
                if missing else '')
+
+    # Each case the series adds is in README's list of cases, a line
+    # "    NNN  what it checks"
+    listed = set(re.findall(r'^    ([0-9]{3})  ', read(os.path.join(
+        TOP, 'README')), re.M))
+    for case, patch in sorted(series_cases().items()):
+        result(case in listed, 'case-%s' % case,
+               'added by %s, not in README\'s list of cases' % patch
+               if case not in listed else '')
     return 1 if failed else 0
 
 
