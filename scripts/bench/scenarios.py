@@ -290,6 +290,9 @@ def scenario_dirty(run, downtime, auto_converge=False):
     if sample['converged'] and sample.get('expected_downtime_ms'):
         sample['downtime_over_expected'] = (sample['downtime_ms'] /
                                             sample['expected_downtime_ms'])
+    if sample['converged'] and sample.get('downtime_ms') is not None:
+        sample['downtime_over_max'] = (sample['downtime_ms'] /
+                                       sample['downtime_set_ms'])
     return sample
 
 
